@@ -1,0 +1,31 @@
+# Every target installs what is missing first (tools/install.sh is idempotent).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+LINT_PATHS := mmsgg_rde configs tools tests benchmarks setup.py
+
+.PHONY: install test demo lint format bench clean
+
+install:
+	@bash tools/install.sh
+
+test: install
+	$(PY) -m pytest -q
+
+demo: install
+	$(PY) tools/run_demo.py
+
+lint: install
+	$(PY) -m flake8 $(LINT_PATHS)
+	$(PY) -m isort --check-only --diff $(LINT_PATHS)
+	$(PY) -m yapf --recursive --diff $(LINT_PATHS)
+
+format: install
+	$(PY) -m isort $(LINT_PATHS)
+	$(PY) -m yapf --recursive --in-place $(LINT_PATHS)
+
+bench: install
+	$(PY) benchmarks/bench_metric.py
+	$(PY) benchmarks/bench_vg150_loader.py
+
+clean:
+	rm -rf work_dirs build *.egg-info mmsgg_rde/.mim
