@@ -66,12 +66,12 @@ if __name__ == '__main__':
         long_description=open(osp.join(ROOT, 'README.md')).read(),
         long_description_content_type='text/markdown',
         keywords='scene graph generation, visual genome, openmmlab',
-        packages=find_packages(exclude=('configs', 'tools', 'tests',
-                                        'benchmarks', 'docs')),
+        packages=find_packages(
+            exclude=('configs', 'tools', 'tests', 'benchmarks', 'docs')),
         include_package_data=True,
         package_data={
-            'mmsgg_rde': ['data/vg150/*', '.mim/configs/**/*',
-                          '.mim/tools/**/*']
+            'mmsgg_rde':
+            ['data/vg150/*', '.mim/configs/**/*', '.mim/tools/**/*']
         },
         python_requires='>=3.8',
         license='Apache License 2.0',

@@ -29,7 +29,7 @@ mkdir -p "$LOG_DIR"
 
 WANT="$(hash_inputs)"
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] \
-    && "$PY" -c "import mmcv.ops, mmdet, mmengine, mmsgg_rde" >/dev/null 2>&1; then
+    && "$PY" -c "import mmcv.ops, mmdet, mmengine, mim, pytest, mmsgg_rde" >/dev/null 2>&1; then
     say "environment $VENV is up to date"
     exit 0
 fi
@@ -55,8 +55,10 @@ if ! "$PY" -c "import mmcv.ops" >/dev/null 2>&1; then
     say "mmcv built in $(( $(date +%s) - start ))s"
 fi
 
-say "installing test tools and mmsgg_rde (editable)"
-"${PIP[@]}" install -q -r "$ROOT/requirements/tests.txt" > "$LOG_DIR/tests.log" 2>&1 \
+say "installing test tools, openmim and mmsgg_rde (editable)"
+"${PIP[@]}" install -q -r "$ROOT/requirements/tests.txt" -r "$ROOT/requirements/mim.txt" \
+    -r "$ROOT/requirements/runtime.txt" > "$LOG_DIR/tests.log" 2>&1 \
+    && "${PIP[@]}" install -q --no-deps openmim==0.3.9 >> "$LOG_DIR/tests.log" 2>&1 \
     || { say "failed, see $LOG_DIR/tests.log"; tail -n 20 "$LOG_DIR/tests.log"; exit 1; }
 "${PIP[@]}" install -q --no-build-isolation --no-deps -e "$ROOT" > "$LOG_DIR/project.log" 2>&1 \
     || { say "failed, see $LOG_DIR/project.log"; tail -n 20 "$LOG_DIR/project.log"; exit 1; }

@@ -41,9 +41,11 @@ def load_vocabulary(dict_file: str = DEFAULT_DICT_FILE) -> Dict[str, tuple]:
             raise KeyError(f'{dict_file}: missing key "{key}"; is this a '
                            'VG-SGG-dicts-with-attri.json file?')
     classes = tuple(info['idx_to_label'][str(i)]
-                    for i in range(1, len(info['idx_to_label']) + 1))
+                    for i in range(1,
+                                   len(info['idx_to_label']) + 1))
     predicates = tuple(info['idx_to_predicate'][str(i)]
-                       for i in range(1, len(info['idx_to_predicate']) + 1))
+                       for i in range(1,
+                                      len(info['idx_to_predicate']) + 1))
     return dict(classes=classes, predicates=predicates)
 
 

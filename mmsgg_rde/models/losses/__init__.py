@@ -1,0 +1,9 @@
+"""Losses of RDE; the info and predicate terms use mmdet's CE loss."""
+from .prototype_contrastive_loss import (PrototypeContrastiveLoss,
+                                         prototype_contrastive_loss)
+from .reconstruction_loss import ReconstructionLoss, reconstruction_loss
+
+__all__ = [
+    'PrototypeContrastiveLoss', 'prototype_contrastive_loss',
+    'ReconstructionLoss', 'reconstruction_loss'
+]
