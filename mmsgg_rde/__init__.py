@@ -3,7 +3,7 @@
 Importing the package registers every component in mmdet's registries, so a
 config only needs ``custom_imports = dict(imports=['mmsgg_rde'])``.
 """
-from . import datasets, evaluation, models, structures  # noqa: F401
+from . import datasets, engine, evaluation, models, structures, utils  # noqa
 from .version import __version__
 
 __all__ = ['__version__']

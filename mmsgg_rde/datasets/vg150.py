@@ -505,6 +505,7 @@ class VG150Dataset(BaseDetDataset):
             data_prefix=data_prefix,
             lazy_init=True,
             **kwargs)
+        self._check_files_exist()
         self._load_vocabulary()
         if not lazy_init:
             self.full_init()
@@ -516,6 +517,29 @@ class VG150Dataset(BaseDetDataset):
             path = getattr(self, key)
             if self.data_root and not osp.isabs(path):
                 setattr(self, key, osp.join(self.data_root, path))
+
+    def _check_files_exist(self) -> None:
+        """Name every missing VG-150 file at once, with where it goes."""
+        expected = ((self.ann_file, 'VG-SGG-with-attri.h5'),
+                    (self.dict_file, 'VG-SGG-dicts-with-attri.json'),
+                    (self.image_file, 'image_data.json'))
+        missing = [(path, name) for path, name in expected
+                   if not osp.isfile(path)]
+        img_dir = self.data_prefix.get('img', '')
+        if self.check_images and not osp.isdir(img_dir):
+            missing.append((img_dir, 'the image folder VG_100K/'))
+        if missing:
+            lines = '\n'.join(f'  - {name}: expected at "{path}"'
+                              for path, name in missing)
+            raise FileNotFoundError(
+                f'VG150Dataset ({self.split}): missing VG-150 files:\n'
+                f'{lines}\nDownload the VG-150 files of the public scene '
+                'graph benchmark and put them under the data_root of the '
+                'dataset config (see README "Preparing VG-150"), or point '
+                'data_root / ann_file / dict_file / image_file / data_prefix '
+                'to them. A copy of the dicts file ships with mmsgg_rde: '
+                f'{DEFAULT_DICT_FILE}. To try the pipeline without VG-150, '
+                'run `make demo` (SynthVG).')
 
     def _load_vocabulary(self) -> None:
         """Put the class and predicate names of ``dict_file`` in metainfo."""

@@ -7,12 +7,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmsgg_rde.datasets.synthvg import (
-    CLASS_STYLES, DUPLICATE_ALIASES, PALETTE, SHAPES, SYNTHVG_PRESETS,
-    TEXTURES, ObjectStyle, accent_color, compile_predicate_cells, draw_object,
-    ensure_synthvg, generate_synthvg, predicate_quota, render_scene,
-    resolve_synthvg_params, sample_synthvg_world, synthvg_image_ids,
-    synthvg_predicate_weights)
+from mmsgg_rde.datasets.synthvg import (CLASS_STYLES, DUPLICATE_ALIASES,
+                                        PALETTE, SHAPES, SYNTHVG_PRESETS,
+                                        TEXTURES, ObjectStyle, accent_color,
+                                        compile_predicate_cells, draw_object,
+                                        ensure_synthvg, generate_synthvg,
+                                        predicate_quota, render_scene,
+                                        resolve_synthvg_params,
+                                        sample_synthvg_world,
+                                        synthvg_image_ids,
+                                        synthvg_predicate_weights)
 from mmsgg_rde.datasets.vg150_io import (BOX_SCALE, CORRUPTED_IMAGE_IDS,
                                          load_vocabulary)
 

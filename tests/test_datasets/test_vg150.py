@@ -286,6 +286,16 @@ def test_missing_file(vg_root, name):
         _dataset(vg_root)
 
 
+def test_all_missing_files_named_at_once(tmp_path):
+    with pytest.raises(FileNotFoundError) as error:
+        _dataset(str(tmp_path))
+    message = str(error.value)
+    for name in ('VG-SGG-with-attri.h5', 'VG-SGG-dicts-with-attri.json',
+                 'image_data.json', 'VG_100K'):
+        assert name in message
+    assert 'make demo' in message
+
+
 def test_missing_image_folder_and_images(vg_root):
     os.remove(osp.join(vg_root, 'VG_100K', '15.jpg'))
     with pytest.raises(FileNotFoundError, match='15.jpg'):

@@ -1,0 +1,65 @@
+# Motifs PredCls shrunk to train and evaluate on SynthVG in a few minutes on
+# 2 CPU cores: a small ResNet-18 trained from scratch with the relation head
+# (no pretrained detector), small images and hidden sizes, few iterations.
+# Generate the data first: mmsgg_rde.datasets.synthvg.generate_synthvg(
+# 'data/synthvg/').
+_base_ = [
+    '../_base_/models/motifs.py', '../_base_/datasets/synthvg_sgg.py',
+    '../_base_/schedules/sgg_schedule.py', '../_base_/default_runtime.py'
+]
+
+feat_channels = 32
+roi_extractor = dict(
+    type='SingleRoIExtractor',
+    roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=2),
+    out_channels=feat_channels,
+    featmap_strides=[4, 8, 16, 32])
+
+model = dict(
+    mode='predcls',
+    freeze_detector=False,
+    detector_checkpoint=None,
+    data_preprocessor=dict(
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True),
+    backbone=dict(
+        _delete_=True,
+        type='ResNet',
+        depth=18,
+        base_channels=16,
+        num_stages=4,
+        out_indices=(0, 1, 2, 3),
+        norm_cfg=dict(type='BN', requires_grad=True),
+        norm_eval=False,
+        init_cfg=None),
+    neck=dict(in_channels=[16, 32, 64, 128], out_channels=feat_channels),
+    rpn_head=dict(in_channels=feat_channels, feat_channels=feat_channels),
+    roi_head=dict(
+        bbox_roi_extractor=dict(out_channels=feat_channels),
+        bbox_head=dict(in_channels=feat_channels, fc_out_channels=256)),
+    relation_head=dict(
+        obj_feat_extractor=dict(
+            roi_extractor=roi_extractor, fc_out_channels=256),
+        union_feat_extractor=dict(
+            roi_extractor=roi_extractor, fc_out_channels=256),
+        embed_dim=64,
+        pos_embed=dict(hidden_channels=32, out_channels=64),
+        hidden_dim=128),
+    train_cfg=dict(relation=dict(sampler=dict(num=256))))
+
+max_iters = 450
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),
+    dict(
+        type='MultiStepLR',
+        by_epoch=False,
+        begin=0,
+        end=max_iters,
+        milestones=[360],
+        gamma=0.1)
+]
+default_hooks = dict(
+    logger=dict(interval=50), checkpoint=dict(interval=max_iters))
+randomness = dict(seed=0)

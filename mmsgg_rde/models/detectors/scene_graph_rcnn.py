@@ -1,0 +1,311 @@
+"""A two-stage detector with a relation head: PredCls, SGCls and SGDet."""
+from typing import List, Optional, Tuple
+
+import torch
+from mmdet.models.detectors import TwoStageDetector
+from mmdet.registry import MODELS
+from mmdet.structures import SampleList
+from mmdet.structures.bbox import bbox2roi, get_box_tensor, scale_boxes
+from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
+from mmengine.logging import print_log
+from mmengine.runner import CheckpointLoader, load_state_dict
+from mmengine.structures import InstanceData
+from torch import Tensor
+
+from ..layers import single_label_nms
+from ..relation_heads import MODES
+
+__all__ = ['SceneGraphRCNN']
+
+#: Submodules that make up the (pretrained, optionally frozen) detector.
+DETECTOR_PARTS = ('backbone', 'neck', 'rpn_head', 'roi_head')
+
+
+@MODELS.register_module()
+class SceneGraphRCNN(TwoStageDetector):
+    """Scene graph generation on top of an mmdet two-stage detector.
+
+    The detector parts (backbone, neck, RPN, RoI head) are configured as in
+    mmdet, so a VG-150 Faster R-CNN trained with mmdet plugs in through
+    ``detector_checkpoint``. The objects given to the relation head depend
+    on ``mode``:
+
+    - ``predcls``: GT boxes and labels, scores 1.
+    - ``sgcls``: GT boxes, labels/scores/logits of the detector's box head.
+    - ``sgdet``: the detector's detections (per-class NMS, one label per box,
+      at most ``test_cfg.rcnn.max_per_img``).
+
+    GT boxes come in the network input frame in training and, following
+    mmdet's test pipelines, in original pixels at test time (they are scaled
+    by ``scale_factor`` here). Predicted boxes are returned in original
+    pixels when ``rescale=True``.
+
+    Args:
+        backbone (dict): Backbone config.
+        relation_head (dict): Relation head config; ``mode``, ``train_cfg``
+            (``train_cfg.relation``) and ``test_cfg`` (``test_cfg.relation``)
+            are filled in.
+        mode (str): 'predcls', 'sgcls' or 'sgdet'. Defaults to 'predcls'.
+        neck (dict, optional): Neck config.
+        rpn_head (dict, optional): RPN head config (needed for SGDet).
+        roi_head (dict, optional): RoI head config (needed for SGCls and
+            SGDet).
+        freeze_detector (bool): Freeze the detector parts (no gradients, eval
+            mode even in training). Defaults to True.
+        detector_checkpoint (str, optional): mmdet checkpoint loaded into the
+            detector parts by :meth:`init_weights`; the relation head's FC
+            layers are then copied from the box head where shapes match.
+        train_cfg (dict, optional): mmdet ``rpn``/``rcnn`` configs plus
+            ``relation`` for the relation head.
+        test_cfg (dict, optional): mmdet ``rpn``/``rcnn`` configs (used for
+            SGDet detections) plus ``relation`` for the relation head.
+        data_preprocessor (dict, optional): Data preprocessor config.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 relation_head: ConfigType,
+                 mode: str = 'predcls',
+                 neck: OptConfigType = None,
+                 rpn_head: OptConfigType = None,
+                 roi_head: OptConfigType = None,
+                 freeze_detector: bool = True,
+                 detector_checkpoint: Optional[str] = None,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        if mode not in MODES:
+            raise ValueError(f'mode={mode!r} is not one of {MODES} (model '
+                             'config field "mode").')
+        if mode != 'predcls' and roi_head is None:
+            raise ValueError(f'mode={mode!r} needs the detector roi_head; '
+                             'add roi_head to the model config.')
+        if mode == 'sgdet' and rpn_head is None:
+            raise ValueError("mode='sgdet' needs the detector rpn_head; add "
+                             'rpn_head to the model config.')
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            rpn_head=rpn_head,
+            roi_head=roi_head,
+            train_cfg=train_cfg,
+            test_cfg=test_cfg,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        self.mode = mode
+        relation_head = dict(relation_head)
+        relation_head.update(
+            mode=mode,
+            train_cfg=(train_cfg or {}).get('relation'),
+            test_cfg=(test_cfg or {}).get('relation'))
+        self.relation_head = MODELS.build(relation_head)
+        self.freeze_detector = freeze_detector
+        self.detector_checkpoint = detector_checkpoint
+        if freeze_detector:
+            for module in self._detector_modules():
+                module.requires_grad_(False)
+
+    def _detector_modules(self) -> List[torch.nn.Module]:
+        """The detector parts present in this model."""
+        return [
+            getattr(self, name) for name in DETECTOR_PARTS
+            if getattr(self, name, None) is not None
+        ]
+
+    def train(self, mode: bool = True) -> 'SceneGraphRCNN':
+        """Set train mode; a frozen detector stays in eval mode."""
+        super().train(mode)
+        if self.freeze_detector:
+            for module in self._detector_modules():
+                module.eval()
+        return self
+
+    def init_weights(self) -> None:
+        """Initialise, then load ``detector_checkpoint`` if given."""
+        super().init_weights()
+        if self.detector_checkpoint is not None:
+            self.load_detector(self.detector_checkpoint)
+
+    def load_detector(self, filename: str) -> None:
+        """Load an mmdet two-stage detector checkpoint into the detector.
+
+        Args:
+            filename (str): Checkpoint path or URL.
+        """
+        checkpoint = CheckpointLoader.load_checkpoint(
+            filename, map_location='cpu', logger='current')
+        state_dict = checkpoint.get('state_dict', checkpoint)
+        loaded = []
+        for name in DETECTOR_PARTS:
+            module = getattr(self, name, None)
+            prefix = f'{name}.'
+            part = {
+                k[len(prefix):]: v
+                for k, v in state_dict.items() if k.startswith(prefix)
+            }
+            if module is not None and part:
+                load_state_dict(module, part, logger='current')
+                loaded.append(name)
+        if not loaded:
+            raise ValueError(
+                f'{filename}: no backbone/neck/rpn_head/roi_head weights; '
+                'detector_checkpoint must be an mmdet two-stage detector '
+                'checkpoint.')
+        print_log(
+            f'Detector parts {loaded} loaded from {filename}.',
+            logger='current')
+        bbox_head = getattr(getattr(self, 'roi_head', None), 'bbox_head', None)
+        if 'roi_head' in loaded and hasattr(bbox_head, 'shared_fcs'):
+            self.relation_head.load_box_head_fcs(bbox_head.shared_fcs)
+
+    def extract_feat(self, batch_inputs: Tensor) -> Tuple[Tensor]:
+        """Image features; without gradients when the detector is frozen."""
+        with torch.set_grad_enabled(torch.is_grad_enabled()
+                                    and not self.freeze_detector):
+            return super().extract_feat(batch_inputs)
+
+    def _gt_objects(self, batch_data_samples: SampleList,
+                    in_original_frame: bool) -> List[InstanceData]:
+        """GT objects in the input frame, scores 1."""
+        objects = []
+        for sample in batch_data_samples:
+            gt = sample.gt_instances
+            bboxes = get_box_tensor(gt.bboxes).float()
+            if in_original_frame:
+                bboxes = scale_boxes(bboxes, sample.metainfo['scale_factor'])
+            objects.append(
+                InstanceData(
+                    bboxes=bboxes,
+                    labels=gt.labels.long(),
+                    scores=bboxes.new_ones(bboxes.size(0))))
+        return objects
+
+    def _classify_boxes(self, x: Tuple[Tensor],
+                        objects: List[InstanceData]) -> None:
+        """Label objects with the box head: labels, scores and logits."""
+        bbox_head = self.roi_head.bbox_head
+        with torch.set_grad_enabled(torch.is_grad_enabled()
+                                    and not self.freeze_detector):
+            cls_score = self.roi_head._bbox_forward(
+                x, bbox2roi([o.bboxes for o in objects]))['cls_score']
+        probs = cls_score.softmax(dim=-1)[:, :bbox_head.num_classes]
+        scores, labels = probs.max(dim=1)
+        sizes = [len(o) for o in objects]
+        for obj, logits_i, labels_i, scores_i in zip(
+                objects, cls_score[:, :bbox_head.num_classes].split(sizes),
+                labels.split(sizes), scores.split(sizes)):
+            obj.logits = logits_i
+            obj.labels = labels_i
+            obj.scores = scores_i
+
+    def _single_label_detections(self, proposals: Tensor, cls_score: Tensor,
+                                 bbox_pred: Tensor,
+                                 img_shape: Tuple[int, int]) -> InstanceData:
+        """Decode one image's box head outputs into one-label detections."""
+        bbox_head = self.roi_head.bbox_head
+        num_classes = bbox_head.num_classes
+        rcnn_cfg = self.test_cfg.rcnn
+        bboxes = bbox_head.bbox_coder.decode(
+            proposals, bbox_pred, max_shape=img_shape)
+        # (n, 4) when regression is class agnostic, else (n, C * 4).
+        bboxes = bboxes.view(proposals.size(0), -1, 4)
+        bboxes = bboxes.expand(-1, num_classes, -1)
+        scores = cls_score.softmax(dim=-1)[:, :num_classes]
+        keep, labels, scores = single_label_nms(bboxes, scores,
+                                                rcnn_cfg.score_thr,
+                                                rcnn_cfg.nms,
+                                                rcnn_cfg.max_per_img)
+        return InstanceData(
+            bboxes=bboxes[keep, labels],
+            labels=labels,
+            scores=scores,
+            logits=cls_score[keep, :num_classes])
+
+    @torch.no_grad()
+    def _detect(self, x: Tuple[Tensor],
+                batch_data_samples: SampleList) -> List[InstanceData]:
+        """Detections in the input frame, one label per box (SGDet)."""
+        rpn_results = self.rpn_head.predict(
+            x, batch_data_samples, rescale=False)
+        proposals = [r.bboxes for r in rpn_results]
+        bbox_results = self.roi_head._bbox_forward(x, bbox2roi(proposals))
+        sizes = [len(p) for p in proposals]
+        return [
+            self._single_label_detections(props, cls_score, bbox_pred,
+                                          sample.metainfo['img_shape'])
+            for props, cls_score, bbox_pred, sample in zip(
+                proposals, bbox_results['cls_score'].split(sizes),
+                bbox_results['bbox_pred'].split(sizes), batch_data_samples)
+        ]
+
+    def _objects(self, x: Tuple[Tensor], batch_data_samples: SampleList,
+                 in_original_frame: bool) -> List[InstanceData]:
+        """The objects the relation head works on, per ``mode``."""
+        if self.mode == 'sgdet':
+            return self._detect(x, batch_data_samples)
+        objects = self._gt_objects(batch_data_samples, in_original_frame)
+        if self.mode == 'sgcls':
+            self._classify_boxes(x, objects)
+        return objects
+
+    def loss(self, batch_inputs: Tensor,
+             batch_data_samples: SampleList) -> dict:
+        """Relation head losses of a batch.
+
+        Args:
+            batch_inputs (Tensor): (B, C, H, W) images.
+            batch_data_samples (list[SceneGraphDataSample]): Samples with
+                ``gt_instances`` (input frame) and ``gt_relations``.
+
+        Returns:
+            dict[str, Tensor]: Losses.
+        """
+        x = self.extract_feat(batch_inputs)
+        objects = self._objects(x, batch_data_samples, False)
+        return self.relation_head.loss(x, objects, batch_data_samples)
+
+    def predict(self,
+                batch_inputs: Tensor,
+                batch_data_samples: SampleList,
+                rescale: bool = True) -> SampleList:
+        """Predict scene graphs.
+
+        Args:
+            batch_inputs (Tensor): (B, C, H, W) images.
+            batch_data_samples (list[SceneGraphDataSample]): Samples from a
+                test pipeline (GT boxes, if any, in original pixels).
+            rescale (bool): Return boxes in original pixels. Defaults to
+                True.
+
+        Returns:
+            list[SceneGraphDataSample]: The samples with ``pred_instances``
+            and ``pred_relations`` set.
+        """
+        x = self.extract_feat(batch_inputs)
+        objects = self._objects(x, batch_data_samples, True)
+        obj_results, rel_results = self.relation_head.predict(
+            x, objects, batch_data_samples)
+        for sample, obj_result, rel_result in zip(batch_data_samples,
+                                                  obj_results, rel_results):
+            if rescale:
+                obj_result.bboxes = scale_boxes(
+                    obj_result.bboxes,
+                    [1 / s for s in sample.metainfo['scale_factor']])
+            sample.pred_instances = obj_result
+            sample.pred_relations = rel_result
+        return batch_data_samples
+
+    def _forward(self, batch_inputs: Tensor,
+                 batch_data_samples: SampleList) -> Tuple[Tensor]:
+        """Raw relation logits of every candidate pair, per image.
+
+        Returns:
+            tuple[Tensor]: Per image, (K_i, num_predicates) logits.
+        """
+        x = self.extract_feat(batch_inputs)
+        objects = self._objects(x, batch_data_samples, True)
+        rel_pairs, _, rel_logits = self.relation_head.forward_test(
+            x, objects, [s.metainfo for s in batch_data_samples])
+        return tuple(rel_logits.split([len(p) for p in rel_pairs]))

@@ -1,0 +1,90 @@
+"""Frequency bias: a learnable log-prior over predicates per class pair."""
+from typing import Optional, Union
+
+import numpy as np
+import torch
+from mmdet.registry import MODELS
+from mmengine.logging import print_log
+from mmengine.model import BaseModule
+from torch import Tensor, nn
+
+__all__ = ['FrequencyBias']
+
+
+@MODELS.register_module()
+class FrequencyBias(BaseModule):
+    """Predicate logits looked up by (subject class, object class).
+
+    The table is an ``nn.Embedding`` of ``num_classes ** 2`` rows and
+    ``num_predicates`` columns, trained with the rest of the head. It starts
+    at zero and is usually initialised from the training set's statistics
+    (``log(fg / fg.sum(-1) + eps)``, see :meth:`set_prior`), which the
+    ``DatasetPriorHook`` provides before weight initialisation.
+
+    Args:
+        num_classes (int): Number of object classes. Defaults to 150.
+        num_predicates (int): Number of predicate classes including the
+            background class 0. Defaults to 51.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 num_classes: int = 150,
+                 num_predicates: int = 51,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.num_classes = num_classes
+        self.num_predicates = num_predicates
+        self.obj_baseline = nn.Embedding(num_classes * num_classes,
+                                         num_predicates)
+        nn.init.zeros_(self.obj_baseline.weight)
+        self._prior: Optional[Tensor] = None
+
+    def set_prior(self, pred_dist: Union[Tensor, np.ndarray]) -> None:
+        """Set the table to a (num_classes, num_classes, num_predicates) prior.
+
+        The prior is also kept so that a later :meth:`init_weights` (run by
+        mmengine's Runner after ``before_run`` hooks) re-applies it; loaded or
+        resumed checkpoints are applied after both and therefore win.
+
+        Args:
+            pred_dist: Log-prior indexed by (subject, object, predicate), e.g.
+                ``dataset.get_statistics()['pred_dist']``.
+        """
+        prior = torch.as_tensor(np.asarray(pred_dist), dtype=torch.float32)
+        expected = (self.num_classes, self.num_classes, self.num_predicates)
+        if tuple(prior.shape) != expected:
+            raise ValueError(
+                f'pred_dist has shape {tuple(prior.shape)}, expected '
+                f'{expected}; check that the dataset statistics '
+                '(get_statistics()["pred_dist"]) match num_classes and '
+                'num_predicates of the relation head.')
+        self._prior = prior.reshape(-1, self.num_predicates)
+        self._apply_prior()
+
+    def _apply_prior(self) -> None:
+        weight = self.obj_baseline.weight
+        with torch.no_grad():
+            weight.copy_(self._prior.to(weight.device, weight.dtype))
+
+    def init_weights(self) -> None:
+        """Initialise, then re-apply the prior given by :meth:`set_prior`."""
+        super().init_weights()
+        if self._prior is not None:
+            self._apply_prior()
+            print_log(
+                'FrequencyBias initialised from dataset statistics.',
+                logger='current')
+
+    def forward(self, sub_labels: Tensor, obj_labels: Tensor) -> Tensor:
+        """Look up the bias of each (subject, object) class pair.
+
+        Args:
+            sub_labels (Tensor): (K,) subject classes in 0..num_classes-1.
+            obj_labels (Tensor): (K,) object classes in 0..num_classes-1.
+
+        Returns:
+            Tensor: (K, num_predicates) logits.
+        """
+        return self.obj_baseline(sub_labels.long() * self.num_classes +
+                                 obj_labels.long())

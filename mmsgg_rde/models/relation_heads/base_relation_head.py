@@ -1,0 +1,416 @@
+"""The base of every relation head: pairs, features, classifier, losses."""
+import functools
+from abc import ABCMeta, abstractmethod
+from typing import List, NamedTuple, Optional, Sequence, Tuple
+
+import torch
+from mmdet.registry import MODELS, TASK_UTILS
+from mmdet.structures import SampleList
+from mmdet.structures.bbox import bbox2roi, bbox_overlaps, get_box_tensor
+from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
+from mmengine.logging import print_log
+from mmengine.model import BaseModule
+from mmengine.structures import InstanceData
+from torch import Tensor, nn
+
+from ..layers import FrequencyBias, all_pairs
+
+__all__ = ['MODES', 'RelationHeadOutput', 'BaseRelationHead']
+
+#: The three scene graph tasks.
+MODES = ('predcls', 'sgcls', 'sgdet')
+
+
+class RelationHeadOutput(NamedTuple):
+    """What a relation head's :meth:`BaseRelationHead.forward` returns.
+
+    Attributes:
+        rel_feats (Tensor): (K, D) relation representation f_k of each pair,
+            the input of :meth:`BaseRelationHead.classify_relations`.
+        obj_labels (Tensor): (N,) object labels the head uses (frequency bias
+            and output): GT in PredCls; in training the teacher-forced
+            labels; at test time the head's predictions.
+        obj_logits (Tensor, optional): (N, num_classes) object logits when
+            the head classifies objects (SGCls/SGDet), else None.
+    """
+    rel_feats: Tensor
+    obj_labels: Tensor
+    obj_logits: Optional[Tensor] = None
+
+
+def _classification_loss(loss_fn: nn.Module, logits: Tensor,
+                         targets: Tensor) -> Tensor:
+    """``loss_fn(logits, targets)``; a zero that keeps the graph if empty."""
+    if targets.numel() == 0:
+        return logits.sum() * 0
+    return loss_fn(logits, targets)
+
+
+class BaseRelationHead(BaseModule, metaclass=ABCMeta):
+    """Shared plumbing of relation heads.
+
+    A subclass implements :meth:`forward`: from object RoI features, union
+    features of the pairs and the objects, it returns a
+    :class:`RelationHeadOutput`. The base class samples training pairs,
+    extracts features, classifies relations (:meth:`classify_relations`:
+    linear layer plus frequency bias), computes the losses and packs
+    predictions.
+
+    Objects come from :class:`SceneGraphRCNN` as one ``InstanceData`` per
+    image with ``bboxes`` (network input frame), ``labels``, ``scores`` and,
+    in SGCls/SGDet, the detector's ``logits`` (N, num_classes).
+
+    RDE seam: with ``rde`` set, :meth:`loss` adds
+    ``self.rde.loss(rel_feats, rel_labels, sub_labels, obj_labels,
+    classifier)`` where ``classifier`` maps (K, D) features of the same pairs
+    to logits with the same frequency-bias labels. :meth:`predict` never
+    uses ``rde``, and ``rde.*`` weights are dropped when loading into a head
+    without RDE.
+
+    Args:
+        obj_feat_extractor (dict): Config of the object feature extractor
+            (e.g. ``RoIFeatureExtractor``).
+        union_feat_extractor (dict): Config of the union feature extractor
+            (e.g. ``UnionFeatureExtractor``); its ``out_channels`` is the
+            relation feature size D.
+        num_classes (int): Object classes. Defaults to 150.
+        num_predicates (int): Predicate classes including background 0.
+            Defaults to 51.
+        mode (str): 'predcls', 'sgcls' or 'sgdet'; set by the detector.
+            Defaults to 'predcls'.
+        use_freq_bias (bool): Add a :class:`FrequencyBias` to the predicate
+            logits. Defaults to True.
+        loss_rel (dict): Predicate loss config.
+        loss_obj (dict, optional): Object loss config, used when the head
+            classifies objects (SGCls/SGDet).
+        rde (dict, optional): Config of a training-only RDE module;
+            ``in_channels``, ``num_predicates`` and ``num_classes`` default
+            to the head's.
+        train_cfg (dict, optional): ``sampler``: config of the
+            ``RelationSampler``.
+        test_cfg (dict, optional): ``max_pairs``: keep at most this many
+            candidate pairs per image, those of highest subject x object
+            score (meant for SGDet); None keeps all.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 obj_feat_extractor: ConfigType,
+                 union_feat_extractor: ConfigType,
+                 num_classes: int = 150,
+                 num_predicates: int = 51,
+                 mode: str = 'predcls',
+                 use_freq_bias: bool = True,
+                 loss_rel: ConfigType = dict(
+                     type='CrossEntropyLoss',
+                     use_sigmoid=False,
+                     loss_weight=1.0),
+                 loss_obj: OptConfigType = dict(
+                     type='CrossEntropyLoss',
+                     use_sigmoid=False,
+                     loss_weight=1.0),
+                 rde: OptConfigType = None,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if mode not in MODES:
+            raise ValueError(f'mode={mode!r} is not one of {MODES} (model '
+                             'config field "mode").')
+        self.num_classes = num_classes
+        self.num_predicates = num_predicates
+        self.mode = mode
+        self.train_cfg = train_cfg or {}
+        self.test_cfg = test_cfg or {}
+        self.sampler = TASK_UTILS.build(
+            self.train_cfg.get('sampler', dict(type='RelationSampler')))
+        self.obj_feat_extractor = MODELS.build(obj_feat_extractor)
+        self.union_feat_extractor = MODELS.build(union_feat_extractor)
+        self.rel_feat_dim = self.union_feat_extractor.out_channels
+        self.rel_classifier = nn.Linear(self.rel_feat_dim, num_predicates)
+        self.freq_bias = FrequencyBias(
+            num_classes, num_predicates) if use_freq_bias else None
+        self.loss_rel = MODELS.build(loss_rel)
+        self.loss_obj = MODELS.build(loss_obj) if loss_obj else None
+        self.rde = None
+        if rde is not None:
+            rde = dict(rde)
+            rde.setdefault('in_channels', self.rel_feat_dim)
+            rde.setdefault('num_predicates', num_predicates)
+            rde.setdefault('num_classes', num_classes)
+            self.rde = MODELS.build(rde)
+
+    @abstractmethod
+    def forward(self, obj_feats: Tensor, union_feats: Tensor,
+                objects: List[InstanceData], rel_pairs: List[Tensor],
+                batch_img_metas: List[dict]) -> RelationHeadOutput:
+        """Compute relation features (and object predictions).
+
+        Args:
+            obj_feats (Tensor): (N, C) features of all objects of the batch.
+            union_feats (Tensor): (K, D) union features of all pairs.
+            objects (list[InstanceData]): Per image objects; in training
+                also ``gt_labels`` (N_i,), the object targets (-1: none).
+            rel_pairs (list[Tensor]): Per image (K_i, 2) pairs indexing the
+                image's objects.
+            batch_img_metas (list[dict]): Per image meta information.
+
+        Returns:
+            RelationHeadOutput: Relation features and object labels/logits.
+        """
+
+    def classify_relations(self, rel_feats: Tensor, sub_labels: Tensor,
+                           obj_labels: Tensor) -> Tensor:
+        """Predicate logits of pairs: linear layer plus frequency bias.
+
+        Args:
+            rel_feats (Tensor): (K, D) relation features.
+            sub_labels (Tensor): (K,) subject classes used for the bias.
+            obj_labels (Tensor): (K,) object classes used for the bias.
+
+        Returns:
+            Tensor: (K, num_predicates) logits.
+        """
+        logits = self.rel_classifier(rel_feats)
+        if self.freq_bias is not None:
+            logits = logits + self.freq_bias(sub_labels, obj_labels)
+        return logits
+
+    def load_box_head_fcs(self, fcs: Sequence[nn.Linear]) -> None:
+        """Initialise the feature extractors' FCs from a detector box head.
+
+        Args:
+            fcs (Sequence[nn.Linear]): The box head's shared FC layers.
+        """
+        for name in ('obj_feat_extractor', 'union_feat_extractor'):
+            if getattr(self, name).load_fcs_from(fcs):
+                print_log(
+                    f'{name}: FC layers copied from the box head.',
+                    logger='current')
+
+    def extract_features(self, x: Tuple[Tensor], objects: List[InstanceData],
+                         rel_pairs: List[Tensor],
+                         batch_img_metas: List[dict]) -> Tuple[Tensor, Tensor]:
+        """Object RoI features and union features of the pairs.
+
+        Returns:
+            tuple[Tensor, Tensor]: (N, C) object and (K, D) union features.
+        """
+        obj_feats = self.obj_feat_extractor(
+            x, bbox2roi([o.bboxes for o in objects]))
+        union_feats = self.union_feat_extractor(
+            x, [o.bboxes[p[:, 0]] for o, p in zip(objects, rel_pairs)],
+            [o.bboxes[p[:, 1]] for o, p in zip(objects, rel_pairs)],
+            [meta['img_shape'] for meta in batch_img_metas])
+        return obj_feats, union_feats
+
+    @staticmethod
+    def global_pairs(objects: List[InstanceData],
+                     rel_pairs: List[Tensor]) -> Tensor:
+        """(K, 2) pairs indexing the batch-wide concatenation of objects."""
+        offset, out = 0, []
+        for obj, pairs in zip(objects, rel_pairs):
+            out.append(pairs + offset)
+            offset += len(obj)
+        return torch.cat(out)
+
+    def object_targets(self, objects: List[InstanceData],
+                       batch_data_samples: SampleList) -> List[Tensor]:
+        """Class targets of objects for training (-1: no target).
+
+        PredCls/SGCls objects are the GT objects. An SGDet detection gets the
+        class of the GT box it overlaps most if that IoU reaches the
+        sampler's ``iou_threshold``.
+        """
+        targets = []
+        for obj, sample in zip(objects, batch_data_samples):
+            gt_labels = sample.gt_instances.labels.long()
+            if self.mode != 'sgdet':
+                targets.append(gt_labels)
+                continue
+            target = gt_labels.new_full((len(obj), ), -1)
+            if len(obj) and gt_labels.numel():
+                ious = bbox_overlaps(
+                    obj.bboxes, get_box_tensor(sample.gt_instances.bboxes))
+                max_iou, argmax = ious.max(dim=1)
+                matched = max_iou >= self.sampler.iou_threshold
+                target[matched] = gt_labels[argmax[matched]]
+            targets.append(target)
+        return targets
+
+    def sample_pairs(self, objects: List[InstanceData],
+                     batch_data_samples: SampleList
+                     ) -> Tuple[List[Tensor], List[Tensor]]:
+        """Sample training pairs and their predicate labels per image."""
+        pairs, labels = [], []
+        for obj, sample in zip(objects, batch_data_samples):
+            gt_rels = sample.gt_relations
+            if self.mode == 'sgdet':
+                gt = sample.gt_instances
+                p, lab = self.sampler.sample_detections(
+                    obj.bboxes, obj.labels, get_box_tensor(gt.bboxes),
+                    gt.labels, gt_rels.pairs, gt_rels.labels)
+            else:
+                p, lab = self.sampler.sample(
+                    len(obj), gt_rels.pairs, gt_rels.labels)
+            pairs.append(p)
+            labels.append(lab)
+        return pairs, labels
+
+    def test_pairs(self, obj: InstanceData) -> Tensor:
+        """Candidate pairs of one image: every ordered pair i != j.
+
+        With ``test_cfg['max_pairs']`` only the pairs of highest subject x
+        object score are kept.
+        """
+        pairs = all_pairs(len(obj), obj.bboxes.device)
+        max_pairs = self.test_cfg.get('max_pairs')
+        if max_pairs is not None and pairs.size(0) > max_pairs:
+            score = obj.scores[pairs[:, 0]] * obj.scores[pairs[:, 1]]
+            keep = score.argsort(descending=True, stable=True)[:max_pairs]
+            pairs = pairs[keep.sort().values]
+        return pairs
+
+    def _rde_class_labels(self, objects: List[InstanceData]) -> Tensor:
+        """Classes of objects for RDE: GT classes; detections' in SGDet."""
+        if self.mode == 'sgdet':
+            return torch.cat([o.labels for o in objects]).long()
+        return torch.cat([o.gt_labels for o in objects])
+
+    def loss(self, x: Tuple[Tensor], objects: List[InstanceData],
+             batch_data_samples: SampleList) -> dict:
+        """Sample pairs, run the head and compute its losses.
+
+        Args:
+            x (tuple[Tensor]): Multi-level image features.
+            objects (list[InstanceData]): Per image objects, boxes in the
+                network input frame.
+            batch_data_samples (list[SceneGraphDataSample]): Samples with
+                ``gt_instances`` (input frame) and ``gt_relations``.
+
+        Returns:
+            dict[str, Tensor]: ``loss_rel``, ``loss_obj`` when the head
+            classifies objects, and RDE's losses when ``rde`` is set.
+        """
+        for obj, target in zip(
+                objects, self.object_targets(objects, batch_data_samples)):
+            obj.gt_labels = target
+        rel_pairs, rel_labels = self.sample_pairs(objects, batch_data_samples)
+        batch_img_metas = [s.metainfo for s in batch_data_samples]
+        obj_feats, union_feats = self.extract_features(x, objects, rel_pairs,
+                                                       batch_img_metas)
+        out = self(obj_feats, union_feats, objects, rel_pairs, batch_img_metas)
+        pairs = self.global_pairs(objects, rel_pairs)
+        bias_sub = out.obj_labels[pairs[:, 0]]
+        bias_obj = out.obj_labels[pairs[:, 1]]
+        rel_logits = self.classify_relations(out.rel_feats, bias_sub, bias_obj)
+        rel_labels = torch.cat(rel_labels)
+        losses = dict(
+            loss_rel=_classification_loss(self.loss_rel, rel_logits,
+                                          rel_labels))
+        if out.obj_logits is not None and self.loss_obj is not None:
+            targets = torch.cat([o.gt_labels for o in objects])
+            valid = targets >= 0
+            losses['loss_obj'] = _classification_loss(self.loss_obj,
+                                                      out.obj_logits[valid],
+                                                      targets[valid])
+        if self.rde is not None:
+            classes = self._rde_class_labels(objects)
+            classifier = functools.partial(
+                self.classify_relations,
+                sub_labels=bias_sub,
+                obj_labels=bias_obj)
+            losses.update(
+                self.rde.loss(out.rel_feats, rel_labels, classes[pairs[:, 0]],
+                              classes[pairs[:, 1]], classifier))
+        return losses
+
+    def forward_test(
+        self, x: Tuple[Tensor], objects: List[InstanceData],
+        batch_img_metas: List[dict]
+    ) -> Tuple[List[Tensor], RelationHeadOutput, Tensor]:
+        """Run the head on every candidate pair (no post-processing).
+
+        Returns:
+            tuple: Per image (K_i, 2) candidate pairs, the head's
+            :class:`RelationHeadOutput` and the (K, num_predicates) relation
+            logits (frequency bias indexed by the head's object labels).
+        """
+        rel_pairs = [self.test_pairs(obj) for obj in objects]
+        obj_feats, union_feats = self.extract_features(x, objects, rel_pairs,
+                                                       batch_img_metas)
+        out = self(obj_feats, union_feats, objects, rel_pairs, batch_img_metas)
+        pairs = self.global_pairs(objects, rel_pairs)
+        rel_logits = self.classify_relations(out.rel_feats,
+                                             out.obj_labels[pairs[:, 0]],
+                                             out.obj_labels[pairs[:, 1]])
+        return rel_pairs, out, rel_logits
+
+    def predict(
+        self, x: Tuple[Tensor], objects: List[InstanceData],
+        batch_data_samples: SampleList
+    ) -> Tuple[List[InstanceData], List[InstanceData]]:
+        """Predict objects and relations of every ordered pair.
+
+        Returns:
+            tuple[list[InstanceData], list[InstanceData]]: Per image, the
+            objects (``bboxes`` in the input frame, ``labels``, ``scores``)
+            and the relations (``pairs``, ``scores`` (P, num_predicates)
+            softmax, ``labels`` argmax over 1.., rows sorted by triplet
+            score descending).
+        """
+        batch_img_metas = [s.metainfo for s in batch_data_samples]
+        rel_pairs, out, rel_logits = self.forward_test(x, objects,
+                                                       batch_img_metas)
+        obj_labels, obj_scores = self._object_predictions(out, objects)
+        rel_scores = rel_logits.softmax(dim=-1)
+        num_objs = [len(o) for o in objects]
+        obj_results, rel_results = [], []
+        for obj, labels, scores, pairs_i, rel_scores_i in zip(
+                objects, obj_labels.split(num_objs),
+                obj_scores.split(num_objs), rel_pairs,
+                rel_scores.split([len(p) for p in rel_pairs])):
+            obj_results.append(
+                InstanceData(bboxes=obj.bboxes, labels=labels, scores=scores))
+            rel_results.append(
+                self._pack_relations(pairs_i, rel_scores_i, scores))
+        return obj_results, rel_results
+
+    def _object_predictions(self, out: RelationHeadOutput,
+                            objects: List[InstanceData]
+                            ) -> Tuple[Tensor, Tensor]:
+        """Final object labels and scores of the batch."""
+        if out.obj_logits is None:
+            return (torch.cat([o.labels for o in objects]).long(),
+                    torch.cat([o.scores for o in objects]))
+        scores = out.obj_logits.softmax(dim=-1).gather(1,
+                                                       out.obj_labels[:,
+                                                                      None])[:,
+                                                                             0]
+        return out.obj_labels, scores
+
+    @staticmethod
+    def _pack_relations(pairs: Tensor, rel_scores: Tensor,
+                        obj_scores: Tensor) -> InstanceData:
+        """Sort one image's pairs by triplet score and pack them."""
+        fg_scores, fg_labels = rel_scores[:, 1:].max(dim=1)
+        triplet = fg_scores * obj_scores[pairs[:, 0]] * obj_scores[pairs[:, 1]]
+        order = triplet.argsort(descending=True, stable=True)
+        return InstanceData(
+            pairs=pairs[order],
+            scores=rel_scores[order],
+            labels=fg_labels[order] + 1)
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, *args,
+                              **kwargs) -> None:
+        """Drop ``rde.*`` weights when this head has no RDE (inference)."""
+        if self.rde is None:
+            rde_keys = [k for k in state_dict if k.startswith(prefix + 'rde.')]
+            for key in rde_keys:
+                state_dict.pop(key)
+            if rde_keys:
+                print_log(
+                    f'{len(rde_keys)} RDE weights ({prefix}rde.*) dropped: '
+                    'RDE is training-only and this head has none.',
+                    logger='current')
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)

@@ -1,0 +1,269 @@
+import os.path as osp
+
+import pytest
+import torch
+from mmdet.registry import MODELS
+from mmengine.config import Config
+from mmengine.structures import InstanceData
+
+from mmsgg_rde.structures import SceneGraphDataSample
+
+MOTIFS_CFG = osp.join(
+    osp.dirname(__file__), '..', '..', '..', 'configs', '_base_', 'models',
+    'motifs.py')
+# Original images are 128 wide, 96 high; the network sees them at half size.
+ORI_SHAPE = (96, 128)
+IMG_SHAPE = (48, 64)
+SCALE = (0.5, 0.5)
+GT_BOXES = [
+    torch.tensor([[4., 4., 60., 60.], [40., 20., 120., 80.],
+                  [10., 50., 50., 94.]]),
+    torch.tensor([[0., 0., 80., 80.], [60., 30., 126., 90.]])
+]
+GT_LABELS = [torch.tensor([1, 4, 2]), torch.tensor([3, 5])]
+GT_RELS = [(torch.tensor([[0, 1], [2, 0]]), torch.tensor([2, 4])),
+           (torch.tensor([[1, 0]]), torch.tensor([1]))]
+
+
+def tiny_model_cfg(mode, freeze_detector=False):
+    """The real Motifs model config with tiny sizes."""
+    model = Config.fromfile(MOTIFS_CFG).model
+    roi = dict(
+        type='SingleRoIExtractor',
+        roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=0),
+        out_channels=16,
+        featmap_strides=[4, 8, 16, 32])
+    model.update(
+        mode=mode, freeze_detector=freeze_detector, detector_checkpoint=None)
+    model.data_preprocessor = dict(
+        type='DetDataPreprocessor',
+        mean=[0., 0., 0.],
+        std=[255., 255., 255.],
+        pad_size_divisor=32)
+    model.backbone = dict(
+        type='ResNet',
+        depth=18,
+        base_channels=8,
+        num_stages=4,
+        out_indices=(0, 1, 2, 3),
+        norm_cfg=dict(type='BN'),
+        init_cfg=None)
+    model.neck.update(in_channels=[8, 16, 32, 64], out_channels=16)
+    model.rpn_head.update(in_channels=16, feat_channels=16)
+    model.roi_head.bbox_roi_extractor.out_channels = 16
+    model.roi_head.bbox_head.update(in_channels=16, fc_out_channels=32)
+    head = model.relation_head
+    head.obj_feat_extractor.update(roi_extractor=roi, fc_out_channels=32)
+    head.union_feat_extractor.update(roi_extractor=roi, fc_out_channels=24)
+    head.update(
+        embed_dim=8,
+        pos_embed=dict(hidden_channels=8, out_channels=8),
+        hidden_dim=16)
+    model.train_cfg.relation.sampler.num = 16
+    model.test_cfg.rpn.update(nms_pre=200, max_per_img=50)
+    model.test_cfg.rcnn.update(score_thr=0.0, max_per_img=5)
+    return model
+
+
+def build_model(mode, freeze_detector=False):
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_model_cfg(mode, freeze_detector))
+    model.init_weights()
+    return model
+
+
+def make_batch(model, training):
+    """Two images; training GT in the input frame, test GT in original
+    pixels (mmdet's test pipelines load annotations after Resize)."""
+    inputs, samples = [], []
+    for boxes, labels, (pairs, rel_labels) in zip(GT_BOXES, GT_LABELS,
+                                                  GT_RELS):
+        sample = SceneGraphDataSample(
+            metainfo=dict(
+                img_shape=IMG_SHAPE, ori_shape=ORI_SHAPE, scale_factor=SCALE))
+        if training:
+            boxes = boxes * SCALE[0]
+        sample.gt_instances = InstanceData(bboxes=boxes, labels=labels)
+        sample.gt_relations = InstanceData(pairs=pairs, labels=rel_labels)
+        samples.append(sample)
+        inputs.append(
+            torch.randint(0, 256, (3, ) + IMG_SHAPE, dtype=torch.uint8))
+    return model.data_preprocessor(
+        dict(inputs=inputs, data_samples=samples), training)
+
+
+def check_prediction(sample, mode):
+    obj, rel = sample.pred_instances, sample.pred_relations
+    n = len(obj)
+    assert obj.bboxes.shape == (n, 4)
+    assert ((obj.labels >= 0) & (obj.labels < 150)).all()
+    assert ((obj.scores > 0) & (obj.scores <= 1)).all()
+    assert rel.pairs.shape == (n * (n - 1), 2)
+    assert rel.pairs.dtype == torch.long
+    assert (rel.pairs[:, 0] != rel.pairs[:, 1]).all()
+    assert rel.scores.shape == (n * (n - 1), 51)
+    assert torch.allclose(rel.scores.sum(1), torch.ones(len(rel.scores)))
+    assert ((rel.labels >= 1) & (rel.labels <= 50)).all()
+    assert torch.equal(rel.labels, rel.scores[:, 1:].argmax(1) + 1)
+    triplet = (
+        rel.scores[:, 1:].max(1)[0] * obj.scores[rel.pairs[:, 0]] *
+        obj.scores[rel.pairs[:, 1]])
+    assert (triplet[:-1] >= triplet[1:]).all()
+    if mode == 'predcls':
+        assert (obj.scores == 1).all()
+        assert torch.equal(obj.labels, sample.gt_instances.labels)
+    if mode != 'sgdet':
+        # Original pixels, not the half-size input frame.
+        assert torch.allclose(obj.bboxes, sample.gt_instances.bboxes)
+    else:
+        assert (obj.bboxes[:, 2] <= ORI_SHAPE[1] + 1e-3).all()
+        assert (obj.bboxes[:, 3] <= ORI_SHAPE[0] + 1e-3).all()
+
+
+@pytest.mark.parametrize('mode', ['predcls', 'sgcls', 'sgdet'])
+def test_loss_and_predict(mode):
+    model = build_model(mode)
+    model.train()
+    losses = model(**make_batch(model, True), mode='loss')
+    expected = {'loss_rel'} | ({'loss_obj'} if mode != 'predcls' else set())
+    assert set(losses) == expected
+    assert all(torch.isfinite(v) for v in losses.values())
+    sum(losses.values()).backward()
+    assert model.relation_head.rel_classifier.weight.grad is not None
+
+    model.eval()
+    with torch.no_grad():
+        results = model(**make_batch(model, False), mode='predict')
+    assert len(results) == 2
+    if mode == 'sgdet':
+        assert len(results[0].pred_instances) > 0
+    for sample in results:
+        check_prediction(sample, mode)
+
+    with torch.no_grad():
+        logits = model(**make_batch(model, False), mode='tensor')
+    assert [t.shape[1] for t in logits] == [51, 51]
+
+
+def test_frozen_detector():
+    model = build_model('sgcls', freeze_detector=True)
+    model.train()
+    for name in ('backbone', 'neck', 'rpn_head', 'roi_head'):
+        part = getattr(model, name)
+        assert not any(p.requires_grad for p in part.parameters())
+        assert not any(m.training for m in part.modules())
+    head = model.relation_head
+    assert all(p.requires_grad for p in head.parameters())
+    assert head.training
+    losses = model(**make_batch(model, True), mode='loss')
+    sum(losses.values()).backward()
+    assert all(p.grad is None for p in model.backbone.parameters())
+    assert head.obj_feat_extractor.fcs[0].weight.grad is not None
+
+
+def test_unfrozen_detector_trains_backbone():
+    model = build_model('predcls', freeze_detector=False)
+    model.train()
+    assert model.backbone.training
+    losses = model(**make_batch(model, True), mode='loss')
+    sum(losses.values()).backward()
+    assert model.backbone.conv1.weight.grad is not None
+
+
+def test_load_detector_checkpoint(tmp_path):
+    source = build_model('predcls')
+    torch.manual_seed(1)
+    for p in source.parameters():
+        p.data.normal_()
+    detector_state = {
+        k: v
+        for k, v in source.state_dict().items()
+        if not k.startswith('relation_head.')
+    }
+    path = str(tmp_path / 'detector.pth')
+    torch.save(dict(state_dict=detector_state), path)
+
+    cfg = tiny_model_cfg('predcls', freeze_detector=True)
+    cfg.detector_checkpoint = path
+    model = MODELS.build(cfg)
+    model.init_weights()
+    assert torch.equal(model.backbone.conv1.weight,
+                       source.backbone.conv1.weight)
+    assert torch.equal(model.roi_head.bbox_head.fc_cls.weight,
+                       source.roi_head.bbox_head.fc_cls.weight)
+    # The object FCs (same shapes) start as copies of the box head's and
+    # stay trainable; the union FCs (24-d) keep their own init.
+    box_fcs = source.roi_head.bbox_head.shared_fcs
+    obj_fcs = model.relation_head.obj_feat_extractor.fcs
+    for src, dst in zip(box_fcs, obj_fcs):
+        assert torch.equal(src.weight, dst.weight)
+        assert dst.weight.requires_grad
+    assert not model.backbone.conv1.weight.requires_grad
+
+
+def test_load_detector_rejects_other_checkpoints(tmp_path):
+    path = str(tmp_path / 'other.pth')
+    torch.save(dict(state_dict=dict(foo=torch.zeros(1))), path)
+    cfg = tiny_model_cfg('predcls')
+    cfg.detector_checkpoint = path
+    model = MODELS.build(cfg)
+    with pytest.raises(ValueError, match='two-stage detector'):
+        model.init_weights()
+
+
+def test_sgdet_training_assigns_targets_by_label_and_iou(monkeypatch):
+    model = build_model('sgdet')
+    model.train()
+    data = make_batch(model, True)
+    gt0 = GT_BOXES[0] * SCALE[0]
+
+    def fake_detect(x, batch_data_samples):
+        # Image 0: det 0 matches GT 0; det 1 has GT 1's box but the wrong
+        # class; det 2 overlaps GT 2 with IoU >= 0.5. Image 1: nothing.
+        dets = InstanceData(
+            bboxes=torch.stack([gt0[0], gt0[1], gt0[2] + 1.]),
+            labels=torch.tensor([1, 3, 2]),
+            scores=torch.tensor([0.9, 0.8, 0.7]),
+            logits=torch.randn(3, 150))
+        far = InstanceData(
+            bboxes=torch.tensor([[0., 0., 2., 2.], [3., 3., 5., 5.]]),
+            labels=torch.tensor([3, 5]),
+            scores=torch.tensor([0.9, 0.8]),
+            logits=torch.randn(2, 150))
+        return [dets, far]
+
+    monkeypatch.setattr(model, '_detect', fake_detect)
+    head = model.relation_head
+    sampled = {}
+    original = head.sample_pairs
+
+    def spy(objects, samples):
+        pairs, labels = original(objects, samples)
+        sampled.update(objects=objects, pairs=pairs, labels=labels)
+        return pairs, labels
+
+    monkeypatch.setattr(head, 'sample_pairs', spy)
+    losses = model(**data, mode='loss')
+    assert torch.isfinite(losses['loss_rel'])
+    pairs, labels = sampled['pairs'], sampled['labels']
+    # GT (0, 1, pred 2): det 1 has the wrong class -> no foreground.
+    # GT (2, 0, pred 4): dets (2, 0) -> foreground.
+    fg = {(s, o, lab)
+          for (s, o), lab in zip(pairs[0].tolist(), labels[0].tolist())
+          if lab > 0}
+    assert fg == {(2, 0, 4)}
+    assert (labels[1] == 0).all()
+    # Object targets: the class of the GT box overlapping most (IoU >= 0.5).
+    assert sampled['objects'][0].gt_labels.tolist() == [1, 4, 2]
+    assert sampled['objects'][1].gt_labels.tolist() == [-1, -1]
+
+
+def test_mode_checks():
+    cfg = tiny_model_cfg('predcls')
+    cfg.mode = 'detcls'
+    with pytest.raises(ValueError, match='mode'):
+        MODELS.build(cfg)
+    cfg = tiny_model_cfg('sgcls')
+    cfg.roi_head = None
+    with pytest.raises(ValueError, match='roi_head'):
+        MODELS.build(cfg)

@@ -1,0 +1,29 @@
+import numpy as np
+import pytest
+import torch
+
+from mmsgg_rde.models.layers import FrequencyBias
+
+
+def test_lookup_by_class_pair():
+    bias = FrequencyBias(num_classes=3, num_predicates=4)
+    prior = np.arange(3 * 3 * 4, dtype=np.float32).reshape(3, 3, 4)
+    bias.set_prior(prior)
+    out = bias(torch.tensor([1, 2]), torch.tensor([2, 0]))
+    assert torch.equal(out, torch.from_numpy(prior[[1, 2], [2, 0]]))
+
+
+def test_starts_at_zero_and_rejects_wrong_shape():
+    bias = FrequencyBias(num_classes=3, num_predicates=4)
+    assert bias.obj_baseline.weight.abs().sum() == 0
+    with pytest.raises(ValueError, match='pred_dist'):
+        bias.set_prior(np.zeros((3, 3, 5)))
+
+
+def test_init_weights_reapplies_prior():
+    bias = FrequencyBias(num_classes=2, num_predicates=3)
+    prior = torch.rand(2, 2, 3)
+    bias.set_prior(prior)
+    torch.nn.init.normal_(bias.obj_baseline.weight)
+    bias.init_weights()
+    assert torch.allclose(bias.obj_baseline.weight, prior.view(4, 3))

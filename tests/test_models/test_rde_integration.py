@@ -1,0 +1,318 @@
+"""RDE plugged into Motifs: configs, and zero cost at inference.
+
+The zero-cost tests build the CPU demo models (``configs/demo`` and
+``configs/rde``) at their real sizes and run them on two tiny images.
+"""
+import copy
+import functools
+import glob
+import os.path as osp
+from typing import Dict, List
+
+import pytest
+import torch
+from mmdet.registry import MODELS
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint, save_checkpoint
+from mmengine.structures import InstanceData
+from torch import nn
+
+from mmsgg_rde.models.rde import RDE
+from mmsgg_rde.structures import SceneGraphDataSample
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIG_ROOT = osp.join(REPO_ROOT, 'configs')
+ALL_CONFIGS = sorted(
+    osp.relpath(path, CONFIG_ROOT)
+    for path in glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True))
+DEMO = 'demo/motifs_demo_predcls.py'
+RDE_DEMO = 'rde/motifs_rde_demo_predcls.py'
+RDE_PREDCLS = 'rde/motifs_rde_predcls.py'
+#: Each RDE config and the config it adds RDE to.
+RDE_COUNTERPARTS = {
+    RDE_PREDCLS: 'motifs/motifs_x101_fpn_predcls_vg150.py',
+    'rde/motifs_rde_sgcls.py': 'motifs/motifs_x101_fpn_sgcls_vg150.py',
+    'rde/motifs_rde_sgdet.py': 'motifs/motifs_x101_fpn_sgdet_vg150.py',
+    RDE_DEMO: DEMO,
+}
+#: Summary (see ``rde_summary``) of the RDE of motifs_rde_predcls.py.
+DEFAULT_RDE = dict(
+    losses=('loss_proto', 'loss_re', 'loss_info', 'loss_pred'),
+    imm_tasks=('subject', 'object'),
+    num_blocks=6,
+    sigma_keys='tokens',
+    cosine_mode='distance',
+    num_prototypes=50,
+    shuffle=True,
+    fg_only=True)
+#: What each ablation config (named by its suffix) changes in that summary.
+ABLATION_CHANGES = {
+    'no-loss-proto':
+    dict(losses=('loss_re', 'loss_info', 'loss_pred')),
+    'no-loss-re':
+    dict(losses=('loss_proto', 'loss_info', 'loss_pred')),
+    'no-loss-info':
+    dict(losses=('loss_proto', 'loss_re', 'loss_pred'), imm_tasks=None),
+    'no-loss-pred':
+    dict(losses=('loss_proto', 'loss_re', 'loss_info')),
+    'no-shuffle':
+    dict(shuffle=False),
+    '3-blocks':
+    dict(num_blocks=3),
+    'imm-predicate':
+    dict(imm_tasks=('predicate', )),
+    'imm-triplet':
+    dict(imm_tasks=('subject', 'object', 'predicate')),
+    'eq4-similarity':
+    dict(cosine_mode='similarity'),
+    'sigma-batch':
+    dict(sigma_keys='batch'),
+    'all-pairs':
+    dict(fg_only=False),
+    'all-pairs-bg-proto':
+    dict(fg_only=False, num_prototypes=51),
+}
+ABLATIONS = sorted(
+    p for p in ALL_CONFIGS if p.startswith(osp.join('rde', 'ablations', '')))
+RDE_LOSSES = {'loss_proto', 'loss_re', 'loss_info', 'loss_rde_pred'}
+
+# Two images (original 128 x 96, network input at half size).
+ORI_SHAPE = (96, 128)
+IMG_SHAPE = (48, 64)
+SCALE = (0.5, 0.5)
+GT_BOXES = [
+    torch.tensor([[4., 4., 60., 60.], [40., 20., 120., 80.],
+                  [10., 50., 50., 94.], [70., 10., 110., 40.]]),
+    torch.tensor([[0., 0., 80., 80.], [60., 30., 126., 90.],
+                  [20., 60., 70., 95.]])
+]
+GT_LABELS = [torch.tensor([1, 4, 2, 7]), torch.tensor([3, 5, 1])]
+GT_RELS = [(torch.tensor([[0, 1], [2, 0], [3, 1]]), torch.tensor([2, 4, 20])),
+           (torch.tensor([[1, 0], [2, 1]]), torch.tensor([1, 31]))]
+
+
+@pytest.fixture(autouse=True, scope='module')
+def single_thread():
+    """Tiny models on a shared CPU run fastest on one thread."""
+    num_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    init_default_scope('mmdet')
+    yield
+    torch.set_num_threads(num_threads)
+
+
+@functools.lru_cache(maxsize=None)
+def _load(rel_path: str) -> Config:
+    return Config.fromfile(osp.join(CONFIG_ROOT, rel_path))
+
+
+def load_config(rel_path: str) -> Config:
+    """A fresh copy of a config under ``configs/`` (parsed once)."""
+    return copy.deepcopy(_load(rel_path))
+
+
+def without_rde(cfg: Config) -> dict:
+    """The config as a plain dict, minus the relation head's RDE."""
+    cfg_dict = cfg.to_dict()
+    cfg_dict['model']['relation_head'].pop('rde', None)
+    return cfg_dict
+
+
+def rde_summary(rde: RDE) -> dict:
+    """The switches of a built RDE module, as in ``DEFAULT_RDE``."""
+    blocks = rde.fdvae.blocks
+    return dict(
+        losses=tuple(
+            name
+            for name in ('loss_proto', 'loss_re', 'loss_info', 'loss_pred')
+            if getattr(rde, name) is not None),
+        imm_tasks=None if rde.imm is None else tuple(rde.imm.tasks),
+        num_blocks=len(blocks),
+        sigma_keys=blocks[0].sigma_keys,
+        cosine_mode=rde.prototype_bank.cosine_mode,
+        num_prototypes=rde.prototype_bank.num_prototypes,
+        shuffle=rde.shuffle,
+        fg_only=rde.fg_only)
+
+
+def build_demo_model(rde: bool, mode: str) -> nn.Module:
+    """The demo Motifs model (with RDE or not) in ``mode``."""
+    model_cfg = load_config(RDE_DEMO if rde else DEMO).model
+    model_cfg.mode = mode
+    model = MODELS.build(model_cfg)
+    model.init_weights()
+    return model
+
+
+def make_batch(model: nn.Module, training: bool) -> dict:
+    """Preprocessed two-image batch; GT boxes as the pipelines give them."""
+    gen = torch.Generator().manual_seed(0)
+    inputs, samples = [], []
+    for boxes, labels, (pairs, rel_labels) in zip(GT_BOXES, GT_LABELS,
+                                                  GT_RELS):
+        sample = SceneGraphDataSample(
+            metainfo=dict(
+                img_shape=IMG_SHAPE, ori_shape=ORI_SHAPE, scale_factor=SCALE))
+        if training:
+            boxes = boxes * SCALE[0]
+        sample.gt_instances = InstanceData(bboxes=boxes, labels=labels)
+        sample.gt_relations = InstanceData(pairs=pairs, labels=rel_labels)
+        samples.append(sample)
+        inputs.append(
+            torch.randint(
+                0, 256, (3, ) + IMG_SHAPE, dtype=torch.uint8, generator=gen))
+    return model.data_preprocessor(
+        dict(inputs=inputs, data_samples=samples), training)
+
+
+def predict(model: nn.Module) -> List[SceneGraphDataSample]:
+    model.eval()
+    with torch.no_grad():
+        return model(**make_batch(model, False), mode='predict')
+
+
+def assert_same_predictions(results: List[SceneGraphDataSample],
+                            expected: List[SceneGraphDataSample]) -> None:
+    assert len(results) == len(expected)
+    for res, exp in zip(results, expected):
+        for field in ('pred_instances', 'pred_relations'):
+            got, want = getattr(res, field), getattr(exp, field)
+            assert set(got.keys()) == set(want.keys())
+            for key in want.keys():
+                assert torch.equal(got.get(key), want.get(key)), (field, key)
+
+
+def train_steps(model: nn.Module, num_steps: int) -> Dict[str, torch.Tensor]:
+    """A few SGD steps on the batch; returns the last losses."""
+    model.train()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    for _ in range(num_steps):
+        losses = model(**make_batch(model, True), mode='loss')
+        optimizer.zero_grad()
+        sum(losses.values()).backward()
+        optimizer.step()
+    return losses
+
+
+@pytest.mark.parametrize('rel_path', ALL_CONFIGS)
+def test_every_config_loads(rel_path):
+    cfg = load_config(rel_path)
+    assert cfg.filename.endswith(rel_path)
+
+
+@pytest.mark.parametrize('rde_path', sorted(RDE_COUNTERPARTS))
+def test_rde_config_only_adds_rde(rde_path):
+    rde_cfg = load_config(rde_path)
+    assert rde_cfg.model.relation_head.rde.type == 'RDE'
+    assert without_rde(rde_cfg) == without_rde(
+        load_config(RDE_COUNTERPARTS[rde_path]))
+
+
+@pytest.mark.parametrize('rel_path', ABLATIONS)
+def test_ablation_switches_one_thing(rel_path):
+    """Same as motifs_rde_predcls.py but for RDE, whose switch is set."""
+    base = load_config(RDE_PREDCLS)
+    cfg = load_config(rel_path)
+    assert without_rde(cfg) == without_rde(base)
+    rde_cfg = cfg.model.relation_head.rde
+    assert rde_cfg != base.model.relation_head.rde
+    switch = osp.basename(rel_path)[:-3].split('_')[-1]
+    rde = MODELS.build(
+        dict(rde_cfg, in_channels=4096, num_predicates=51, num_classes=150))
+    assert rde_summary(rde) == dict(DEFAULT_RDE, **ABLATION_CHANGES[switch])
+
+
+def test_protocol_model_builds_with_rde():
+    model = MODELS.build(load_config(RDE_PREDCLS).model)
+    rde = model.relation_head.rde
+    assert isinstance(rde, RDE)
+    assert rde.in_channels == model.relation_head.rel_feat_dim == 4096
+    assert rde.fdvae.embed_dims == 512
+    assert rde_summary(rde) == DEFAULT_RDE
+
+
+@pytest.mark.parametrize(
+    'rel_path', ['rde/motifs_rde_sgcls.py', 'rde/motifs_rde_sgdet.py'])
+def test_sg_configs_keep_rde_of_predcls(rel_path):
+    cfg = load_config(rel_path)
+    mode = rel_path.split('_')[-1][:-3]
+    assert cfg.model.mode == cfg.test_evaluator.mode == mode
+    predcls = load_config(RDE_PREDCLS)
+    assert cfg.model.relation_head.rde == predcls.model.relation_head.rde
+
+
+@pytest.mark.parametrize('mode', ['predcls', 'sgcls'])
+def test_rde_runs_in_loss_and_never_in_predict(mode):
+    model = build_demo_model(True, mode)
+    fired = set()
+    modules = {
+        name: module
+        for name, module in model.relation_head.rde.named_modules()
+        if name and any(True for _ in module.parameters(recurse=False))
+    }
+    assert modules
+    for name, module in model.relation_head.rde.named_modules():
+        module.register_forward_hook(
+            lambda mod, args, out, name=name: fired.add(name))
+
+    predict(model)
+    with torch.no_grad():
+        model(**make_batch(model, False), mode='tensor')
+    assert fired == set()
+
+    model.train()
+    model(**make_batch(model, True), mode='loss')
+    assert set(modules) <= fired
+
+
+@pytest.mark.parametrize('mode', ['predcls', 'sgcls'])
+def test_rde_losses_train_the_relation_head(mode):
+    model = build_demo_model(True, mode)
+    model.train()
+    losses = model(**make_batch(model, True), mode='loss')
+    assert RDE_LOSSES <= set(losses)
+    head = model.relation_head
+    for key in sorted(RDE_LOSSES):
+        assert torch.isfinite(losses[key]) and losses[key] > 0, key
+        # f_k = post_cat(context) * union feature: both feed every RDE loss.
+        params = [
+            head.post_cat.weight, head.union_feat_extractor.fcs[1].weight
+        ]
+        if key == 'loss_rde_pred':
+            params.append(head.rel_classifier.weight)
+        grads = torch.autograd.grad(losses[key], params, retain_graph=True)
+        for grad in grads:
+            assert grad.abs().sum() > 0, key
+
+
+@pytest.mark.parametrize('mode', ['predcls', 'sgcls'])
+def test_same_weights_same_predictions(mode):
+    with_rde = build_demo_model(True, mode)
+    plain = build_demo_model(False, mode)
+    plain.load_state_dict(with_rde.state_dict())
+    assert_same_predictions(predict(plain), predict(with_rde))
+    with torch.no_grad():
+        assert all(
+            torch.equal(a, b) for a, b in zip(
+                plain(**make_batch(plain, False), mode='tensor'),
+                with_rde(**make_batch(with_rde, False), mode='tensor')))
+
+
+@pytest.mark.parametrize('mode', ['predcls', 'sgcls'])
+def test_rde_checkpoint_deploys_as_plain_motifs(mode, tmp_path):
+    with_rde = build_demo_model(True, mode)
+    classifier = with_rde.relation_head.rel_classifier
+    before = classifier.weight.detach().clone()
+    train_steps(with_rde, 2)
+    assert not torch.equal(before, classifier.weight)
+    path = str(tmp_path / 'motifs_rde.pth')
+    save_checkpoint(dict(meta=dict(), state_dict=with_rde.state_dict()), path)
+
+    plain = build_demo_model(False, mode)
+    rde_keys = {k for k in with_rde.state_dict() if '.rde.' in k}
+    assert rde_keys
+    assert set(plain.state_dict()) == set(with_rde.state_dict()) - rde_keys
+    # strict: any missing or unexpected key would raise.
+    load_checkpoint(plain, path, map_location='cpu', strict=True)
+    assert_same_predictions(predict(plain), predict(with_rde))

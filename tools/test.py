@@ -1,0 +1,102 @@
+"""Test (and evaluate) a scene graph model with mmengine's Runner.
+
+Follows mmdet 3.3's ``tools/test.py`` without its visualisation and TTA
+options, which have no scene graph counterpart. ``--out`` dumps every
+predicted data sample (as dicts) to a pickle file for offline evaluation.
+"""
+import argparse
+import os
+import os.path as osp
+
+from mmdet.registry import RUNNERS
+from mmdet.utils import setup_cache_size_limit_of_dynamo
+from mmengine.config import Config, DictAction
+from mmengine.evaluator import DumpResults
+from mmengine.runner import Runner
+
+import mmsgg_rde  # noqa: F401  (registers all modules)
+from mmsgg_rde.utils import setup_checkpoint_compat, setup_cpu_distributed
+
+
+def parse_args() -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(
+        description='Test (and evaluate) a scene graph model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--work-dir',
+        help='the directory to save the file containing evaluation metrics')
+    parser.add_argument(
+        '--out',
+        type=str,
+        help='dump predictions to a pickle file for offline evaluation')
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='load a checkpoint that needs full unpickling, which can run '
+        'arbitrary code. Only for files from a source you trust.')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file. If the value to '
+        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
+        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
+        'Note that the quotation marks are necessary and that no white space '
+        'is allowed.')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    # torch.distributed.launch passes `--local-rank` on torch >= 2.0.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
+        parser.error(f'--out {args.out}: the dump file must end with .pkl '
+                     'or .pickle')
+    return args
+
+
+def main() -> None:
+    """Build the runner from the config, load the checkpoint and test."""
+    args = parse_args()
+
+    # Reduce the number of repeated compilations and improve testing speed.
+    setup_cache_size_limit_of_dynamo()
+
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+
+    # work_dir is determined in this priority: CLI > segment in file > filename
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+
+    cfg.load_from = args.checkpoint
+
+    setup_checkpoint_compat(cfg, trust_checkpoint=args.trust_checkpoint)
+    setup_cpu_distributed(cfg)
+
+    if 'runner_type' not in cfg:
+        runner = Runner.from_cfg(cfg)
+    else:
+        runner = RUNNERS.build(cfg)
+
+    if args.out is not None:
+        runner.test_evaluator.metrics.append(
+            DumpResults(out_file_path=args.out))
+
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()
