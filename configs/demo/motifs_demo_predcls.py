@@ -1,8 +1,11 @@
-# Motifs PredCls shrunk to train and evaluate on SynthVG in a few minutes on
-# 2 CPU cores: a small ResNet-18 trained from scratch with the relation head
-# (no pretrained detector), small images and hidden sizes, few iterations.
-# Generate the data first: mmsgg_rde.datasets.synthvg.generate_synthvg(
-# 'data/synthvg/').
+# Motifs PredCls shrunk to train and evaluate on SynthVG in about 3 minutes
+# on 2 CPU cores: a small ResNet-18 trained from scratch with the relation
+# head (no pretrained detector), small images and hidden sizes, 450
+# iterations. Generate the data first with
+# mmsgg_rde.datasets.synthvg.generate_synthvg('data/synthvg/'), then
+#   python tools/train.py configs/demo/motifs_demo_predcls.py
+#   python tools/test.py configs/demo/motifs_demo_predcls.py \
+#       work_dirs/motifs_demo_predcls/iter_450.pth
 _base_ = [
     '../_base_/models/motifs.py', '../_base_/datasets/synthvg_sgg.py',
     '../_base_/schedules/sgg_schedule.py', '../_base_/default_runtime.py'

@@ -233,8 +233,7 @@ def run_script() -> Callable[[str, Sequence[str]], None]:
 
 def _shrink_demo_config(cfg: Config, data_root: str, cache_dir: str) -> None:
     """Point the demo at the tiny SynthVG and make every run seconds long."""
-    # mmsgg_rde.engine: DatasetPriorHook, until mmsgg_rde/__init__ imports it.
-    cfg.custom_imports.imports.extend(['mmsgg_rde.engine', 'toy_components'])
+    cfg.custom_imports.imports.append('toy_components')
     cfg.custom_hooks = [
         *cfg.get('custom_hooks', []),
         dict(type='StateRecorderHook')
@@ -256,9 +255,7 @@ def _shrink_demo_config(cfg: Config, data_root: str, cache_dir: str) -> None:
     cfg.default_hooks.checkpoint.update(interval=1, max_keep_ckpts=-1)
     cfg.default_hooks.logger.interval = 1
     cfg.randomness = dict(seed=0)
-    # The demo trains the detector but predcls leaves its heads unused, so
-    # DDP must be told (missing from the demo config).
-    cfg.find_unused_parameters = True
+    assert cfg.find_unused_parameters, 'PredCls leaves detector heads unused'
     # Each in-process run gets its own visualizer (named after the run).
     cfg.visualizer.pop('name', None)
 

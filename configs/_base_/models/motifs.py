@@ -64,3 +64,6 @@ model = dict(
 
 # Frequency bias (and GloVe lookup) from the training set's statistics.
 custom_hooks = [dict(type='DatasetPriorHook')]
+# Modules a mode does not use (the RPN and box head in PredCls, the label
+# decoder in PredCls) receive no gradient; DDP must allow that.
+find_unused_parameters = True

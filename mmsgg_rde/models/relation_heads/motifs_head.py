@@ -26,6 +26,10 @@ class MotifsHead(BaseRelationHead):
     relation feature is ``post_cat([head(sub), tail(obj)]) * union_feature``
     (the RDE f_k), classified by a linear layer plus frequency bias.
 
+    Differences from the benchmark's implementation: the label decoder is a
+    plain ``LSTMCell`` (no highway connections), and SGDet labels are the
+    decoder's greedy argmax (no per-class NMS over its outputs).
+
     Args:
         embed_dim (int): Class embedding size. Defaults to 200.
         glove_dir (str, optional): Folder of GloVe ``glove.6B.*d.txt``;

@@ -1,8 +1,0 @@
-"""Run these CPU tests single-threaded.
-
-The tiny models here spend their time in thread synchronisation when the
-machine is shared; one thread is several times faster.
-"""
-import torch
-
-torch.set_num_threads(1)
