@@ -6,7 +6,6 @@
 # the frequency prior (SynthVG test R@50 35.0; 40.4 with 0.1 on all but
 # loss_pred; 59.7 with 0.1 on all four, seed 0). Tests as plain Motifs (RDE
 # is training-only).
-rde_loss_weight = 0.1
 _base_ = '../demo/motifs_demo_predcls.py'
 
 model = dict(
@@ -34,17 +33,15 @@ model = dict(
                 margin=1.0,
                 pull_weight=1.0,
                 push_weight=1.0,
-                loss_weight=rde_loss_weight),
+                loss_weight=0.1),
             loss_re=dict(
                 type='ReconstructionLoss',
                 mse_weight=1.0,
                 cosine_weight=1.0,
                 detach_target=True,
-                loss_weight=rde_loss_weight),
-            loss_info=dict(
-                type='CrossEntropyLoss', loss_weight=rde_loss_weight),
-            loss_pred=dict(
-                type='CrossEntropyLoss', loss_weight=rde_loss_weight),
+                loss_weight=0.1),
+            loss_info=dict(type='CrossEntropyLoss', loss_weight=0.1),
+            loss_pred=dict(type='CrossEntropyLoss', loss_weight=0.1),
             shuffle=True,
             fg_only=True,
             bg_prototype=False)))
