@@ -543,8 +543,6 @@ class VG150Dataset(BaseDetDataset):
 
     def _load_vocabulary(self) -> None:
         """Put the class and predicate names of ``dict_file`` in metainfo."""
-        _require_file(self.dict_file, 'VG-SGG-dicts-with-attri.json',
-                      f' A copy ships with mmsgg_rde: {DEFAULT_DICT_FILE}')
         vocabulary = load_vocabulary(self.dict_file)
         for key, names in vocabulary.items():
             given = self._metainfo.get(key)
