@@ -184,7 +184,8 @@ class SceneGraphRCNN(TwoStageDetector):
 
     def _classify_boxes(self, x: Tuple[Tensor],
                         objects: List[InstanceData]) -> None:
-        """Label objects with the box head: labels, scores and logits."""
+        """Label objects with the box head: labels, scores and logits (all
+        classes, background last)."""
         bbox_head = self.roi_head.bbox_head
         with torch.set_grad_enabled(torch.is_grad_enabled()
                                     and not self.freeze_detector):
@@ -193,9 +194,10 @@ class SceneGraphRCNN(TwoStageDetector):
         probs = cls_score.softmax(dim=-1)[:, :bbox_head.num_classes]
         scores, labels = probs.max(dim=1)
         sizes = [len(o) for o in objects]
-        for obj, logits_i, labels_i, scores_i in zip(
-                objects, cls_score[:, :bbox_head.num_classes].split(sizes),
-                labels.split(sizes), scores.split(sizes)):
+        for obj, logits_i, labels_i, scores_i in zip(objects,
+                                                     cls_score.split(sizes),
+                                                     labels.split(sizes),
+                                                     scores.split(sizes)):
             obj.logits = logits_i
             obj.labels = labels_i
             obj.scores = scores_i
@@ -221,7 +223,9 @@ class SceneGraphRCNN(TwoStageDetector):
             bboxes=bboxes[keep, labels],
             labels=labels,
             scores=scores,
-            logits=cls_score[keep, :num_classes])
+            logits=cls_score[keep],
+            bboxes_per_cls=bboxes[keep],
+            priors=proposals[keep])
 
     @torch.no_grad()
     def _detect(self, x: Tuple[Tensor],

@@ -53,6 +53,7 @@ def head_cfg(mode='predcls', **kwargs):
             roi_extractor=roi,
             fc_out_channels=12),
         embed_dim=4,
+        embed_init='random',
         pos_embed=dict(hidden_channels=4, out_channels=4),
         hidden_dim=8,
         train_cfg=dict(
@@ -85,8 +86,8 @@ def samples_and_objects(mode='predcls'):
         samples.append(sample)
         obj = InstanceData(bboxes=b, labels=lab, scores=torch.ones(len(b)))
         if mode != 'predcls':
-            obj.logits = torch.randn(len(b), NUM_CLASSES)
-            obj.labels = obj.logits.argmax(1)
+            obj.logits = torch.randn(len(b), NUM_CLASSES + 1)
+            obj.labels = obj.logits[:, :NUM_CLASSES].argmax(1)
             obj.scores = obj.logits.softmax(1).max(1)[0]
         objects.append(obj)
     return samples, objects

@@ -1,0 +1,121 @@
+"""RoI extractors with the scene graph benchmark's FPN conventions."""
+import math
+from typing import List, Optional, Tuple
+
+import torch
+from mmdet.models.roi_heads.roi_extractors import (BaseRoIExtractor,
+                                                   SingleRoIExtractor)
+from mmdet.registry import MODELS
+from mmdet.utils import ConfigType, OptMultiConfig
+from torch import Tensor, nn
+
+__all__ = ['LegacySingleRoIExtractor', 'AllLevelsRoIExtractor']
+
+
+@MODELS.register_module()
+class LegacySingleRoIExtractor(SingleRoIExtractor):
+    """One FPN level per RoI, chosen as maskrcnn-benchmark's level mapper.
+
+    The level of a box is ``floor(canonical_level + log2(s / canonical_scale
+    + eps))`` clamped to the levels of ``featmap_strides``, where ``s`` is
+    the square root of its "+1" pixel area ``(x2 - x1 + 1) * (y2 - y1 + 1)``
+    (mmdet's ``SingleRoIExtractor`` uses the area without "+1", which moves
+    boxes near a level boundary).
+
+    Args:
+        roi_layer (dict): RoI layer config, e.g. ``dict(type='RoIAlign',
+            output_size=7, sampling_ratio=2, aligned=False)``.
+        out_channels (int): Channels of the feature maps.
+        featmap_strides (list[int]): Strides of the levels (powers of 2).
+        canonical_scale (float): Box size mapped to ``canonical_level``.
+            Defaults to 224.
+        canonical_level (int): Level (log2 of the stride) of boxes of
+            ``canonical_scale``. Defaults to 4.
+        eps (float): Added inside the log. Defaults to 1e-6.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 roi_layer: ConfigType,
+                 out_channels: int,
+                 featmap_strides: List[int],
+                 canonical_scale: float = 224,
+                 canonical_level: int = 4,
+                 eps: float = 1e-6,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(
+            roi_layer=roi_layer,
+            out_channels=out_channels,
+            featmap_strides=featmap_strides,
+            init_cfg=init_cfg)
+        self.canonical_scale = canonical_scale
+        self.canonical_level = canonical_level
+        self.eps = eps
+        self.min_level = int(math.log2(featmap_strides[0]))
+        self.max_level = int(math.log2(featmap_strides[-1]))
+
+    def map_roi_levels(self, rois: Tensor, num_levels: int) -> Tensor:
+        """Level index (0-based) of each of the (k, 5) ``rois``."""
+        scale = torch.sqrt(
+            (rois[:, 3] - rois[:, 1] + 1) * (rois[:, 4] - rois[:, 2] + 1))
+        levels = torch.floor(self.canonical_level +
+                             torch.log2(scale / self.canonical_scale +
+                                        self.eps))
+        levels = levels.clamp(min=self.min_level, max=self.max_level)
+        return levels.long() - self.min_level
+
+
+@MODELS.register_module()
+class AllLevelsRoIExtractor(BaseRoIExtractor):
+    """Pool every RoI on all FPN levels and fuse them with a 3x3 conv.
+
+    The per-level RoI features are concatenated along channels (finest level
+    first) and reduced back to ``out_channels`` by a trainable 3x3 conv with
+    ReLU: the benchmark's ``POOLING_ALL_LEVELS`` pooler of union boxes, which
+    lets a relation head learn its own mix of the frozen detector's levels.
+
+    Args:
+        roi_layer (dict): RoI layer config.
+        out_channels (int): Channels of each level and of the output.
+        featmap_strides (list[int]): Strides of the levels.
+        init_cfg (dict, optional): Initialisation config. Defaults to Kaiming
+            normal (fan out, ReLU) with zero bias, the benchmark's.
+    """
+
+    def __init__(
+        self,
+        roi_layer: ConfigType,
+        out_channels: int,
+        featmap_strides: List[int],
+        init_cfg: OptMultiConfig = dict(
+            type='Kaiming',
+            layer='Conv2d',
+            mode='fan_out',
+            nonlinearity='relu',
+            distribution='normal')
+    ) -> None:
+        super().__init__(
+            roi_layer=roi_layer,
+            out_channels=out_channels,
+            featmap_strides=featmap_strides,
+            init_cfg=init_cfg)
+        self.reduce_conv = nn.Conv2d(
+            out_channels * len(featmap_strides),
+            out_channels,
+            kernel_size=3,
+            padding=1)
+        self.relu = nn.ReLU(inplace=True)
+
+    def forward(self,
+                feats: Tuple[Tensor],
+                rois: Tensor,
+                roi_scale_factor: Optional[float] = None) -> Tensor:
+        """(n, out_channels, h, w) features of the (n, 5) ``rois``."""
+        rois = rois.type_as(feats[0])
+        if roi_scale_factor is not None:
+            rois = self.roi_rescale(rois, roi_scale_factor)
+        pooled = [
+            layer(feat, rois)
+            for feat, layer in zip(feats[:self.num_inputs], self.roi_layers)
+        ]
+        return self.relu(self.reduce_conv(torch.cat(pooled, dim=1)))
