@@ -213,14 +213,19 @@ def make_inputs(sizes: dict) -> dict:
         rel_labels = torch.randint(
             1, sizes['num_predicates'], (len(pairs), ), generator=gen)
         # Detections: three near GT 0 and 1, one near each other GT box,
-        # and at least two anywhere (mostly background).
+        # one from an exact proposal of GT 1 but regressed off it (IoU
+        # about 0.4: its class target is GT 1's, yet it does not stand for
+        # GT 1 in relations), and at least two anywhere (mostly background).
         near = torch.cat([gt_boxes[[0, 0, 0, 1, 1, 1]],
-                          gt_boxes[2:]])[:num_dets - 2]
+                          gt_boxes[2:]])[:num_dets - 3]
+        shifted = gt_boxes[1].clone()
+        shifted[[0, 2]] += 0.45 * (shifted[2] - shifted[0])
         det_boxes = torch.cat([
-            _jitter(near, 0.08, size, gen),
-            _random_boxes(num_dets - len(near), size, gen)
+            _jitter(near, 0.08, size, gen), shifted[None],
+            _random_boxes(num_dets - len(near) - 1, size, gen)
         ])
         priors = _jitter(det_boxes, 0.1, size, gen)
+        priors[len(near)] = gt_boxes[1]
         boxes_per_cls = _jitter(
             det_boxes.repeat_interleave(num_cls + 1, 0), 0.05, size,
             gen).view(num_dets, num_cls + 1, 4)
@@ -407,6 +412,22 @@ def glove_lookup(sizes: dict) -> dict:
         text=glove_text(dim), tokens=tokens, seed=SEED, vectors=vectors)
 
 
+def level_mapping() -> dict:
+    """FPN levels the benchmark's pooler gives boxes near level borders."""
+    from maskrcnn_benchmark.modeling.poolers import Pooler
+    pooler = Pooler((7, 7), [1 / s for s in STRIDES], 2)
+    sides = torch.tensor([[10., 10.], [110., 111.], [111., 111.],
+                          [111.5, 111.5], [112., 112.], [150., 90.],
+                          [222., 222.], [223., 223.], [224.,
+                                                       224.], [300., 170.],
+                          [446.5, 446.5], [447., 447.], [448., 448.],
+                          [900., 700.]])
+    boxes = torch.cat([torch.full_like(sides, 3.), 3. + sides], dim=1)
+    size = torch.tensor([1000, 1000])
+    return dict(
+        boxes=boxes, levels=pooler.map_levels([_boxlist(boxes, size)]).long())
+
+
 def run(sizes: dict) -> dict:
     """Record the benchmark's relation head at ``sizes``."""
     inputs = make_inputs(sizes)
@@ -424,7 +445,8 @@ def run(sizes: dict) -> dict:
             for name, num, fraction, per_rel in SAMPLERS
         },
         inputs=inputs,
-        glove=glove_lookup(sizes))
+        glove=glove_lookup(sizes),
+        levels=level_mapping())
     with tempfile.TemporaryDirectory() as tmp:
         write_benchmark_files(sizes, tmp)
         state = None

@@ -285,6 +285,16 @@ def test_training_forward_and_losses_match_benchmark(data, mode, monkeypatch):
             out.obj_logits, bg_last(ref['obj_logits']), rtol=RTOL, atol=ATOL)
 
 
+def test_fpn_levels_match_benchmark(data):
+    extractor = MODELS.build(
+        head_config(data['sizes'], 'predcls', data['samplers']['protocol'])
+        ['obj_feat_extractor']['roi_extractor'])
+    boxes = data['levels']['boxes']
+    rois = torch.cat([boxes.new_zeros(len(boxes), 1), boxes], dim=1)
+    assert torch.equal(
+        extractor.map_roi_levels(rois, 4), data['levels']['levels'])
+
+
 def test_glove_lookup_matches_benchmark(data, tmp_path):
     glove = data['glove']
     dim = glove['vectors'].size(1)
