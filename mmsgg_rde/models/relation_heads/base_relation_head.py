@@ -425,16 +425,22 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
             scores=rel_scores[order],
             labels=fg_labels[order] + 1)
 
+    @staticmethod
+    def _drop_weights(state_dict: dict, prefix: str, part: str,
+                      reason: str) -> None:
+        """Remove the ``{prefix}{part}.*`` weights of a part the head lacks."""
+        keys = [k for k in state_dict if k.startswith(f'{prefix}{part}.')]
+        for key in keys:
+            state_dict.pop(key)
+        if keys:
+            print_log(
+                f'{len(keys)} weights ({prefix}{part}.*) dropped: {reason}',
+                logger='current')
+
     def _load_from_state_dict(self, state_dict: dict, prefix: str, *args,
                               **kwargs) -> None:
         """Drop ``rde.*`` weights when this head has no RDE (inference)."""
         if self.rde is None:
-            rde_keys = [k for k in state_dict if k.startswith(prefix + 'rde.')]
-            for key in rde_keys:
-                state_dict.pop(key)
-            if rde_keys:
-                print_log(
-                    f'{len(rde_keys)} RDE weights ({prefix}rde.*) dropped: '
-                    'RDE is training-only and this head has none.',
-                    logger='current')
+            self._drop_weights(state_dict, prefix, 'rde',
+                               'RDE is training-only and this head has none.')
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)

@@ -3,7 +3,6 @@ from typing import List, Optional, Tuple
 
 import torch
 from mmdet.registry import MODELS
-from mmengine.logging import print_log
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
@@ -189,12 +188,6 @@ class MotifsHead(BaseRelationHead):
         The benchmark's checkpoints carry the decoder in every mode.
         """
         if self.decoder is None:
-            keys = [k for k in state_dict if k.startswith(prefix + 'decoder.')]
-            for key in keys:
-                state_dict.pop(key)
-            if keys:
-                print_log(
-                    f'{len(keys)} label decoder weights ({prefix}decoder.*) '
-                    'dropped: PredCls uses GT labels.',
-                    logger='current')
+            self._drop_weights(state_dict, prefix, 'decoder',
+                               'PredCls uses GT labels, not the decoder.')
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
