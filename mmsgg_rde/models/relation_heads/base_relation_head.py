@@ -231,7 +231,7 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
 
     def object_targets(self, objects: List[InstanceData],
                        batch_data_samples: SampleList) -> List[Tensor]:
-        """Class targets of objects for training (``num_classes``: none).
+        """Class targets of objects for training (``num_classes``: bg).
 
         PredCls/SGCls objects are the GT objects. An SGDet detection gets the
         class of the GT box that its proposal (``priors``; its own box if it
@@ -377,13 +377,13 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
         batch_img_metas = [s.metainfo for s in batch_data_samples]
         rel_pairs, out, rel_logits = self.forward_test(x, objects,
                                                        batch_img_metas)
-        rel_scores = rel_logits.split([len(p) for p in rel_pairs])
+        rel_logits = rel_logits.split([len(p) for p in rel_pairs])
         obj_logits = [None] * len(objects)
         if out.obj_logits is not None:
             obj_logits = out.obj_logits.split([len(o) for o in objects])
         obj_results, rel_results = [], []
         for obj, obj_logits_i, pairs_i, rel_logits_i in zip(
-                objects, obj_logits, rel_pairs, rel_scores):
+                objects, obj_logits, rel_pairs, rel_logits):
             obj_result = self._object_predictions(obj, obj_logits_i)
             obj_results.append(obj_result)
             rel_results.append(
