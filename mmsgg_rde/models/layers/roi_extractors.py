@@ -114,8 +114,13 @@ class AllLevelsRoIExtractor(BaseRoIExtractor):
         rois = rois.type_as(feats[0])
         if roi_scale_factor is not None:
             rois = self.roi_rescale(rois, roi_scale_factor)
-        pooled = [
-            layer(feat, rois)
-            for feat, layer in zip(feats[:self.num_inputs], self.roi_layers)
-        ]
-        return self.relu(self.reduce_conv(torch.cat(pooled, dim=1)))
+        channels = self.out_channels
+        out_size = self.roi_layers[0].output_size
+        # Each level is written into its channels as soon as it is pooled
+        # (faster and smaller than concatenating them).
+        pooled = feats[0].new_empty(rois.size(0), channels * self.num_inputs,
+                                    *out_size)
+        for i, (feat, layer) in enumerate(
+                zip(feats[:self.num_inputs], self.roi_layers)):
+            pooled[:, i * channels:(i + 1) * channels] = layer(feat, rois)
+        return self.relu(self.reduce_conv(pooled))
