@@ -94,16 +94,16 @@ def timed(fn: Callable[[], None], device: torch.device) -> float:
 class BenchmarkHead:
     """The benchmark's relation head parts for one mode, on a device."""
 
-    def __init__(self, cfg, sizes: dict, state: dict, inputs: dict,
-                 mode: str, num_pairs: int, device: torch.device) -> None:
-        from maskrcnn_benchmark.modeling.roi_heads.relation_head.inference \
-            import make_roi_relation_post_processor
+    def __init__(self, cfg, sizes: dict, state: dict, inputs: dict, mode: str,
+                 num_pairs: int, device: torch.device) -> None:
+        from maskrcnn_benchmark.modeling.roi_heads.relation_head import \
+            inference
         self.mode = mode
         self.modules = quiet_build(cfg, sizes)
         self.modules.load_state_dict(state)
         self.modules.to(device)
         self.sampler = gen_motifs._sampler(cfg, num_pairs, 0.25, 4)
-        self.post_processor = make_roi_relation_post_processor(cfg)
+        self.post_processor = inference.make_roi_relation_post_processor(cfg)
         self.loss = gen_motifs._loss_evaluator()
         self.feats = [f.to(device) for f in inputs['feats']]
         self.targets = [
@@ -121,13 +121,12 @@ class BenchmarkHead:
             pairs, labels = gen_motifs._sample(self.sampler, self.mode,
                                                proposals, self.targets)
         roi = self.modules['box_feature_extractor'](self.feats, proposals)
-        union = self.modules['union_feature_extractor'](self.feats,
-                                                        proposals, pairs)
+        union = self.modules['union_feature_extractor'](self.feats, proposals,
+                                                        pairs)
         obj_dists, rel_dists, _ = self.modules['predictor'](proposals, pairs,
                                                             labels, None, roi,
                                                             union)
-        loss_rel, loss_obj = self.loss(proposals, labels, rel_dists,
-                                       obj_dists)
+        loss_rel, loss_obj = self.loss(proposals, labels, rel_dists, obj_dists)
         self.modules.zero_grad(set_to_none=True)
         (loss_rel + loss_obj).backward()
 
@@ -142,10 +141,11 @@ class BenchmarkHead:
                 union = self.modules['union_feature_extractor'](feats,
                                                                 [proposal],
                                                                 pairs)
-                obj_dists, rel_dists, _ = self.modules['predictor'](
-                    [proposal], pairs, None, None, roi, union)
-                self.post_processor((rel_dists, obj_dists), pairs,
-                                    [proposal])
+                obj_dists, rel_dists, _ = self.modules['predictor']([proposal],
+                                                                    pairs,
+                                                                    None, None,
+                                                                    roi, union)
+                self.post_processor((rel_dists, obj_dists), pairs, [proposal])
 
 
 class OurHead:
@@ -186,16 +186,19 @@ def run_mode(checks, args, mode: str, device: torch.device,
     inputs = gen_motifs.make_inputs(sizes)
     state = gen_motifs.random_state(quiet_build(cfg, sizes))
     data = dict(
-        sizes={k: v
-               for k, v in sizes.items() if isinstance(v, int)},
+        sizes={
+            k: v
+            for k, v in sizes.items() if isinstance(v, int)
+        },
         samplers=dict(
             protocol=dict(
-                num=args.num_pairs,
-                pos_fraction=0.25,
+                num=args.num_pairs, pos_fraction=0.25,
                 num_sample_per_gt_rel=4)),
         inputs=gen_motifs._as_tree(inputs),
-        weights={f'roi_heads.relation.{k}': v
-                 for k, v in state.items()})
+        weights={
+            f'roi_heads.relation.{k}': v
+            for k, v in state.items()
+        })
     theirs = BenchmarkHead(cfg, sizes, state, inputs, mode, args.num_pairs,
                            device)
     ours = OurHead(checks, data, mode, device)

@@ -25,6 +25,7 @@ TEST_FILE = osp.join(ROOT, 'tests', 'test_models', 'test_relation_heads',
                      'test_motifs_parity.py')
 sys.path.insert(0, HERE)
 
+import gen_motifs  # noqa: E402
 from sgb_env import activate, snapshot_id  # noqa: E402
 
 
@@ -49,14 +50,11 @@ def run_check(fn, *args) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
-        '--sgb-root',
-        help='checkout of the benchmark (default: $SGB_ROOT)')
+        '--sgb-root', help='checkout of the benchmark (default: $SGB_ROOT)')
     args = parser.parse_args()
     sgb_root = activate(args.sgb_root)
     import torch
     from mmengine.registry import init_default_scope
-
-    import gen_motifs
     init_default_scope('mmdet')
     checks = load_checks()
     start = time.time()
@@ -88,8 +86,8 @@ def main() -> int:
             print(f'  train {name}: {status}')
         failed |= not all(v for k, v in eval_diffs.items()
                           if k.startswith('same') or k.endswith('close'))
-        failed |= not all(v for k, v in train_diffs.items()
-                          if k.endswith('close'))
+        failed |= not all(
+            v for k, v in train_diffs.items() if k.endswith('close'))
         failed |= any(status != 'ok' for status in sampling.values())
     print('\nparity: ' + ('FAILED' if failed else 'ok'))
     return int(failed)
