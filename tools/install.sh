@@ -68,7 +68,7 @@ SITE="$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 { (cd / && "${PIP[@]}" uninstall -y mmsgg_rde) && (cd "$ROOT" && "$PY" setup.py -q egg_info); } \
     > "$LOG_DIR/project.log" 2>&1 \
     || { say "failed, see $LOG_DIR/project.log"; tail -n 20 "$LOG_DIR/project.log"; exit 1; }
-printf '%s\n.' "$ROOT" > "$SITE/mmsgg_rde.egg-link"
+printf '%s\n.' "$ROOT" > "$SITE/mmsgg-rde.egg-link"
 grep -qxF "$ROOT" "$SITE/easy-install.pth" 2>/dev/null || echo "$ROOT" >> "$SITE/easy-install.pth"
 
 "$PY" -c "import mmcv.ops, mmdet, mmengine, mmsgg_rde; print('[install] torch', __import__('torch').__version__, '| mmcv', mmcv.__version__, '| mmdet', mmdet.__version__, '| mmengine', mmengine.__version__)"
