@@ -29,6 +29,7 @@ mkdir -p "$LOG_DIR"
 
 WANT="$(hash_inputs)"
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] \
+    && [ -d "$ROOT/mmsgg_rde.egg-info" ] && [ -L "$ROOT/mmsgg_rde/.mim/tools" ] \
     && "$PY" -c "import mmcv.ops, mmdet, mmengine, mim, pytest, mmsgg_rde" >/dev/null 2>&1; then
     say "environment $VENV is up to date"
     exit 0
