@@ -29,6 +29,7 @@ mkdir -p "$LOG_DIR"
 
 WANT="$(hash_inputs)"
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] \
+    && [ -d "$ROOT/mmsgg_rde.egg-info" ] && [ -L "$ROOT/mmsgg_rde/.mim/tools" ] \
     && "$PY" -c "import mmcv.ops, mmdet, mmengine, mim, pytest, mmsgg_rde" >/dev/null 2>&1; then
     say "environment $VENV is up to date"
     exit 0
@@ -55,13 +56,21 @@ if ! "$PY" -c "import mmcv.ops" >/dev/null 2>&1; then
     say "mmcv built in $(( $(date +%s) - start ))s"
 fi
 
-say "installing test tools, openmim and mmsgg_rde (editable)"
+say "installing test tools, openmim and mmsgg_rde (development mode)"
 "${PIP[@]}" install -q -r "$ROOT/requirements/tests.txt" -r "$ROOT/requirements/mim.txt" \
     -r "$ROOT/requirements/runtime.txt" > "$LOG_DIR/tests.log" 2>&1 \
     && "${PIP[@]}" install -q --no-deps openmim==0.3.9 >> "$LOG_DIR/tests.log" 2>&1 \
     || { say "failed, see $LOG_DIR/tests.log"; tail -n 20 "$LOG_DIR/tests.log"; exit 1; }
-"${PIP[@]}" install -q --no-build-isolation --no-deps -e "$ROOT" > "$LOG_DIR/project.log" 2>&1 \
+# Development install with an egg-link, as `setup.py develop` made: mim finds
+# tools and configs under <distribution location>/mmsgg_rde/.mim, which a PEP
+# 660 editable install puts in site-packages, where there are none. Here the
+# location is the checkout (its mmsgg_rde.egg-info; egg_info also links .mim).
+SITE="$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+{ (cd / && "${PIP[@]}" uninstall -y mmsgg_rde) && (cd "$ROOT" && "$PY" setup.py -q egg_info); } \
+    > "$LOG_DIR/project.log" 2>&1 \
     || { say "failed, see $LOG_DIR/project.log"; tail -n 20 "$LOG_DIR/project.log"; exit 1; }
+printf '%s\n.' "$ROOT" > "$SITE/mmsgg-rde.egg-link"
+grep -qxF "$ROOT" "$SITE/easy-install.pth" 2>/dev/null || echo "$ROOT" >> "$SITE/easy-install.pth"
 
 "$PY" -c "import mmcv.ops, mmdet, mmengine, mmsgg_rde; print('[install] torch', __import__('torch').__version__, '| mmcv', mmcv.__version__, '| mmdet', mmdet.__version__, '| mmengine', mmengine.__version__)"
 hash_inputs > "$STAMP"

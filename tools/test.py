@@ -3,6 +3,8 @@
 Follows mmdet 3.3's ``tools/test.py`` without its visualisation and TTA
 options, which have no scene graph counterpart. ``--out`` dumps every
 predicted data sample (as dicts) to a pickle file for offline evaluation.
+Errors in the user's files or settings are printed as one line
+(``MMSGG_RDE_DEBUG=1`` shows the traceback).
 """
 import argparse
 import os
@@ -15,7 +17,8 @@ from mmengine.evaluator import DumpResults
 from mmengine.runner import Runner
 
 import mmsgg_rde  # noqa: F401  (registers all modules)
-from mmsgg_rde.utils import setup_checkpoint_compat, setup_cpu_distributed
+from mmsgg_rde.engine import register_checkpoint_loaders
+from mmsgg_rde.utils import run_cli, setup_cpu_distributed
 
 
 def parse_args() -> argparse.Namespace:
@@ -83,7 +86,7 @@ def main() -> None:
 
     cfg.load_from = args.checkpoint
 
-    setup_checkpoint_compat(cfg, trust_checkpoint=args.trust_checkpoint)
+    register_checkpoint_loaders(trust_checkpoint=args.trust_checkpoint)
     setup_cpu_distributed(cfg)
 
     if 'runner_type' not in cfg:
@@ -99,4 +102,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -3,7 +3,8 @@
 Follows mmdet 3.3's ``tools/train.py``. In addition it registers every
 ``mmsgg_rde`` component, keeps checkpoints loadable on torch >= 2.6 (see
 ``--trust-checkpoint``) and runs multi-process training on machines without
-CUDA with the gloo backend.
+CUDA with the gloo backend. Errors in the user's files or settings are
+printed as one line (``MMSGG_RDE_DEBUG=1`` shows the traceback).
 """
 import argparse
 import os
@@ -15,7 +16,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmsgg_rde  # noqa: F401  (registers all modules)
-from mmsgg_rde.utils import setup_checkpoint_compat, setup_cpu_distributed
+from mmsgg_rde.engine import register_checkpoint_loaders
+from mmsgg_rde.utils import run_cli, setup_cpu_distributed
 
 
 def parse_args() -> argparse.Namespace:
@@ -111,7 +113,7 @@ def main() -> None:
         cfg.resume = True
         cfg.load_from = args.resume
 
-    setup_checkpoint_compat(cfg, trust_checkpoint=args.trust_checkpoint)
+    register_checkpoint_loaders(trust_checkpoint=args.trust_checkpoint)
     setup_cpu_distributed(cfg)
 
     if 'runner_type' not in cfg:
@@ -123,4 +125,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -9,6 +9,7 @@ import pickle
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.runner.checkpoint import _load_checkpoint
 
 
 def test_two_process_test_matches_single_process(demo_dist_run, demo_config,
@@ -17,7 +18,7 @@ def test_two_process_test_matches_single_process(demo_dist_run, demo_config,
     num_images = Config.fromfile(demo_config).test_dataloader.dataset.indices
     assert num_images % 2 == 1, 'two ranks should need a padded sample'
     checkpoint = osp.join(demo_dist_run, 'iter_2.pth')
-    saved = torch.load(checkpoint, weights_only=True)['state_dict']
+    saved = _load_checkpoint(checkpoint, map_location='cpu')['state_dict']
     metrics, predictions = {}, {}
     for nproc in (1, 2):
         work_dir = str(tmp_path / f'test_{nproc}')

@@ -1,4 +1,7 @@
 from .formatting import PackSceneGraphInputs
-from .loading import LoadSceneGraphAnnotations
+from .loading import ImageSizeMismatchError, LoadSceneGraphAnnotations
 
-__all__ = ['LoadSceneGraphAnnotations', 'PackSceneGraphInputs']
+__all__ = [
+    'ImageSizeMismatchError', 'LoadSceneGraphAnnotations',
+    'PackSceneGraphInputs'
+]

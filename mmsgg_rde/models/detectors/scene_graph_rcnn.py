@@ -1,4 +1,6 @@
 """A two-stage detector with a relation head: PredCls, SGCls and SGDet."""
+import logging
+import os.path as osp
 from typing import List, Optional, Tuple
 
 import torch
@@ -12,13 +14,30 @@ from mmengine.runner import CheckpointLoader, load_state_dict
 from mmengine.structures import InstanceData
 from torch import Tensor
 
+from mmsgg_rde.utils import UserError
 from ..layers import single_label_nms
 from ..relation_heads import MODES
 
-__all__ = ['SceneGraphRCNN']
+__all__ = [
+    'SceneGraphRCNN', 'DetectorNotLoadedError',
+    'DetectorCheckpointNotFoundError'
+]
 
 #: Submodules that make up the (pretrained, optionally frozen) detector.
 DETECTOR_PARTS = ('backbone', 'neck', 'rpn_head', 'roi_head')
+#: Where a VG-150 detector checkpoint comes from, for error messages.
+DETECTOR_SOURCES = (
+    'convert the scene graph benchmark\'s VG-150 Faster R-CNN with '
+    'tools/model_converters/sgb_to_mmdet.py, or train one with '
+    'configs/detectors/faster-rcnn_x101-32x8d_fpn_vg150.py')
+
+
+class DetectorNotLoadedError(UserError, RuntimeError):
+    """SGCls/SGDet training on a detector that has no trained weights."""
+
+
+class DetectorCheckpointNotFoundError(UserError, FileNotFoundError):
+    """``detector_checkpoint`` names a file that does not exist."""
 
 
 @MODELS.register_module()
@@ -55,6 +74,14 @@ class SceneGraphRCNN(TwoStageDetector):
         detector_checkpoint (str, optional): mmdet checkpoint loaded into the
             detector parts by :meth:`init_weights`; the relation head's FC
             layers are then copied from the box head where shapes match.
+            SGCls and SGDet refuse to train on a detector whose weights
+            came from neither this file nor ``load_from``/``resume``: its
+            detections are random and the relation losses are zero.
+        train_detector (bool): Add the detector's own RPN and box losses to
+            the training losses (needs ``freeze_detector=False``), so that
+            SGCls/SGDet can train on a detector without a checkpoint, as in
+            a demo; a warning says so. The benchmark trains relations on a
+            frozen pretrained detector. Defaults to False.
         train_cfg (dict, optional): mmdet ``rpn``/``rcnn`` configs plus
             ``relation`` for the relation head.
         test_cfg (dict, optional): mmdet ``rpn``/``rcnn`` configs (used for
@@ -72,6 +99,7 @@ class SceneGraphRCNN(TwoStageDetector):
                  roi_head: OptConfigType = None,
                  freeze_detector: bool = True,
                  detector_checkpoint: Optional[str] = None,
+                 train_detector: bool = False,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
@@ -85,6 +113,12 @@ class SceneGraphRCNN(TwoStageDetector):
         if mode == 'sgdet' and rpn_head is None:
             raise ValueError("mode='sgdet' needs the detector rpn_head; add "
                              'rpn_head to the model config.')
+        if train_detector and (freeze_detector or rpn_head is None
+                               or roi_head is None):
+            raise ValueError(
+                'train_detector=True trains the detector with its RPN and box '
+                'losses: set freeze_detector=False and give rpn_head and '
+                'roi_head in the model config.')
         super().__init__(
             backbone=backbone,
             neck=neck,
@@ -103,6 +137,11 @@ class SceneGraphRCNN(TwoStageDetector):
         self.relation_head = MODELS.build(relation_head)
         self.freeze_detector = freeze_detector
         self.detector_checkpoint = detector_checkpoint
+        self.train_detector = train_detector
+        # Whether detector weights came from a checkpoint; checked once by
+        # the first loss() (after the runner's load_from / resume).
+        self._detector_loaded = False
+        self._detector_checked = False
         if freeze_detector:
             for module in self._detector_modules():
                 module.requires_grad_(False)
@@ -134,6 +173,12 @@ class SceneGraphRCNN(TwoStageDetector):
         Args:
             filename (str): Checkpoint path or URL.
         """
+        if '://' not in filename and not osp.isfile(osp.expanduser(filename)):
+            raise DetectorCheckpointNotFoundError(
+                f'model.detector_checkpoint "{filename}" does not exist. It '
+                'is a VG-150 detector in mmdet format: '
+                f'{DETECTOR_SOURCES}; then set '
+                'model.detector_checkpoint=PATH (--cfg-options).')
         checkpoint = CheckpointLoader.load_checkpoint(
             filename, map_location='cpu', logger='current')
         state_dict = checkpoint.get('state_dict', checkpoint)
@@ -153,12 +198,59 @@ class SceneGraphRCNN(TwoStageDetector):
                 f'{filename}: no backbone/neck/rpn_head/roi_head weights; '
                 'detector_checkpoint must be an mmdet two-stage detector '
                 'checkpoint.')
+        self._detector_loaded = True
         print_log(
             f'Detector parts {loaded} loaded from {filename}.',
             logger='current')
         bbox_head = getattr(getattr(self, 'roi_head', None), 'bbox_head', None)
         if 'roi_head' in loaded and hasattr(bbox_head, 'shared_fcs'):
             self.relation_head.load_box_head_fcs(bbox_head.shared_fcs)
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, *args,
+                              **kwargs) -> None:
+        """Note detector weights in a loaded state dict (load_from, resume).
+        """
+        parts = tuple(f'{prefix}{name}.' for name in DETECTOR_PARTS)
+        if any(key.startswith(parts) for key in state_dict):
+            self._detector_loaded = True
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def _check_detector_loaded(self) -> None:
+        """Refuse SGCls/SGDet training on a detector that was never loaded.
+
+        A warning instead when ``train_detector`` makes it deliberate, or in
+        PredCls with a frozen detector (the relation head still learns, on
+        features of a random backbone).
+        """
+        self._detector_checked = True
+        if self._detector_loaded:
+            return
+        if self.train_detector:
+            print_log(
+                f'SceneGraphRCNN (mode={self.mode!r}): the detector has no '
+                'trained weights and learns from scratch with its own losses '
+                '(train_detector=True). Fine for a demo; results are not '
+                'comparable with the benchmark, which trains relations on a '
+                'frozen pretrained detector.',
+                logger='current',
+                level=logging.WARNING)
+        elif self.mode != 'predcls':
+            raise DetectorNotLoadedError(
+                f'SceneGraphRCNN (mode={self.mode!r}): the detector has no '
+                'trained weights (model.detector_checkpoint is None and no '
+                'load_from/resume checkpoint held detector weights), so its '
+                'detections are random and the relation losses would be '
+                'zero. Set model.detector_checkpoint=PATH to a VG-150 '
+                f'detector ({DETECTOR_SOURCES}); for a demo, set '
+                'model.train_detector=True and model.freeze_detector=False '
+                'to train it with the relation head.')
+        elif self.freeze_detector:
+            print_log(
+                'SceneGraphRCNN (PredCls): the frozen detector has no '
+                'trained weights (model.detector_checkpoint is None): the '
+                'relation head learns on features of a random backbone.',
+                logger='current',
+                level=logging.WARNING)
 
     def extract_feat(self, batch_inputs: Tensor) -> Tuple[Tensor]:
         """Image features; without gradients when the detector is frozen."""
@@ -260,11 +352,17 @@ class SceneGraphRCNN(TwoStageDetector):
                 ``gt_instances`` (input frame) and ``gt_relations``.
 
         Returns:
-            dict[str, Tensor]: Losses.
+            dict[str, Tensor]: Losses; with ``train_detector`` also the
+            detector's (``loss_rpn_cls``, ``loss_cls``, ...).
         """
+        if not self._detector_checked:
+            self._check_detector_loaded()
+        losses = super().loss(
+            batch_inputs, batch_data_samples) if self.train_detector else {}
         x = self.extract_feat(batch_inputs)
         objects = self._objects(x, batch_data_samples, False)
-        return self.relation_head.loss(x, objects, batch_data_samples)
+        losses.update(self.relation_head.loss(x, objects, batch_data_samples))
+        return losses
 
     def predict(self,
                 batch_inputs: Tensor,

@@ -1,5 +1,7 @@
 import datetime
 import pickle
+import subprocess
+import sys
 from collections import OrderedDict
 
 import numpy as np
@@ -9,7 +11,8 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from mmsgg_rde.utils import UnsafeCheckpointError, register_checkpoint_loaders
+from mmsgg_rde.engine import (CheckpointReadError, UnsafeCheckpointError,
+                              register_checkpoint_loaders)
 
 
 class _HistoryBufferUpdateRef:
@@ -20,7 +23,7 @@ class _HistoryBufferUpdateRef:
 
 
 def _stock_mmengine_checkpoint():
-    """What an mmengine Runner without our hook saves."""
+    """What an mmengine Runner saves."""
     return dict(
         meta=dict(iter=2, dataset_meta=dict(freq=np.ones((2, 2)))),
         state_dict=OrderedDict(weight=torch.arange(3.)),
@@ -53,9 +56,13 @@ def test_stock_mmengine_checkpoint_loads_safely(tmp_path, zipfile):
     assert torch.equal(checkpoint['state_dict']['weight'], torch.arange(3.))
 
 
-def test_unsafe_checkpoint_fails_with_clear_error(tmp_path):
+@pytest.mark.parametrize('zipfile', [True, False])
+def test_unsafe_checkpoint_fails_with_clear_error(tmp_path, zipfile):
     path = str(tmp_path / 'foreign.pth')
-    torch.save(dict(meta=dict(made=datetime.datetime(2024, 1, 2))), path)
+    torch.save(
+        dict(meta=dict(made=datetime.datetime(2024, 1, 2))),
+        path,
+        _use_new_zipfile_serialization=zipfile)
     register_checkpoint_loaders()
     with pytest.raises(UnsafeCheckpointError) as info:
         _load_checkpoint(path)
@@ -86,12 +93,58 @@ def test_getattr_is_limited_to_history_buffer_statistics(tmp_path):
 
 
 def test_registration_wraps_each_loader_once():
-    originals = dict(CheckpointLoader._schemes)
+    # Importing mmsgg_rde guarded them already.
+    guarded_at_import = dict(CheckpointLoader._schemes)
+    originals = {
+        prefix: loader.__wrapped__
+        for prefix, loader in guarded_at_import.items()
+    }
     register_checkpoint_loaders()
     register_checkpoint_loaders(trust_checkpoint=True)
     assert CheckpointLoader._schemes.keys() == originals.keys()
     for prefix, original in originals.items():
         guarded = CheckpointLoader._schemes[prefix]
-        assert guarded is not original
+        assert guarded is not guarded_at_import[prefix]
         assert guarded.__wrapped__ is original
         assert guarded.__name__ == original.__name__
+
+
+def test_importing_mmsgg_rde_guards_the_loaders(tmp_path):
+    """A fresh interpreter: ``import mmsgg_rde`` is all it takes."""
+    path = str(tmp_path / 'stock.pth')
+    torch.save(_stock_mmengine_checkpoint(), path)
+    code = ('import mmsgg_rde; from mmengine.runner.checkpoint import '
+            f'_load_checkpoint; c = _load_checkpoint({path!r}); '
+            "print(c['message_hub']['log_scalars']['loss'].mean())")
+    proc = subprocess.run([sys.executable, '-c', code],
+                          capture_output=True,
+                          text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split()[-1] == '0.75'
+
+
+@pytest.mark.parametrize('zipfile', [True, False])
+@pytest.mark.parametrize('fraction', [0, 0.3, 0.9])
+def test_truncated_checkpoint_names_the_file(tmp_path, zipfile, fraction):
+    whole = str(tmp_path / 'whole.pth')
+    torch.save(
+        _stock_mmengine_checkpoint(),
+        whole,
+        _use_new_zipfile_serialization=zipfile)
+    with open(whole, 'rb') as f:
+        data = f.read()
+    path = str(tmp_path / 'cut.pth')
+    with open(path, 'wb') as f:
+        f.write(data[:int(len(data) * fraction)])
+    with pytest.raises(CheckpointReadError) as info:
+        _load_checkpoint(path)
+    message = str(info.value)
+    assert f'Cannot load checkpoint "{path}"' in message
+    assert 'cut short' in message
+
+
+def test_missing_checkpoint_keeps_mmengine_error(tmp_path):
+    path = str(tmp_path / 'missing.pth')
+    with pytest.raises(FileNotFoundError, match='missing.pth'):
+        _load_checkpoint(path)

@@ -14,13 +14,23 @@ written by a stock mmengine Runner fail that check: their message hub holds
   scalar reconstruction, ``HistoryBuffer``, and ``getattr`` restricted to
   ``HistoryBuffer``'s statistics methods;
 * any other global fails with :class:`UnsafeCheckpointError`, which names
-  the file and the explicit opt-in for files the user trusts.
+  the file and the explicit opt-in for files the user trusts;
+* a file that cannot be read (cut short, not a checkpoint) fails with
+  :class:`CheckpointReadError`, which names the file.
+
+Importing ``mmsgg_rde`` (a config's ``custom_imports``) calls it once with
+``trust_checkpoint=False``, so ``load_from``, ``resume`` and ``Pretrained``
+initialisation work the same in ``tools/``, in mmdet's tools and with
+mmengine's Runner API, and checkpoints are saved exactly as mmengine saves
+them.
 """
 import functools
 import logging
 import os
 import os.path as osp
 import pickle
+import pickletools
+import zipfile
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, List, Optional
 
@@ -29,8 +39,10 @@ import torch
 from mmengine.logging import HistoryBuffer, print_log
 from mmengine.runner import CheckpointLoader
 
+from mmsgg_rde.utils import UserError, one_line_message
+
 __all__ = [
-    'HISTORY_BUFFER_METHODS', 'SAFE_CHECKPOINT_GLOBALS',
+    'HISTORY_BUFFER_METHODS', 'SAFE_CHECKPOINT_GLOBALS', 'CheckpointReadError',
     'UnsafeCheckpointError', 'guard_checkpoint_loader',
     'register_checkpoint_loaders'
 ]
@@ -44,9 +56,18 @@ _FORCE_UNSAFE_ENV = 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
 _UNPICKLER_MARK = 'WeightsUnpickler error:'
 _TORCH_DOCS_MARK = 'Check the documentation of torch.load'
 
+# Words of torch's errors for files that are cut short or not checkpoints.
+_DAMAGE_MARKS = ('PytorchStreamReader', 'EOF', 'corrupt', 'truncated')
+# Pickles at the start of a torch file saved without the zip format.
+_LEGACY_PICKLES = 5
 
-class UnsafeCheckpointError(RuntimeError):
+
+class UnsafeCheckpointError(UserError, RuntimeError):
     """A checkpoint needs unpickling beyond what is known to be safe."""
+
+
+class CheckpointReadError(UserError, RuntimeError):
+    """A checkpoint file cannot be read: cut short or not a checkpoint."""
 
 
 def _history_buffer_getattr(owner: Any, name: str) -> Any:
@@ -109,7 +130,7 @@ def _describe_unsafe_content(filename: str,
             with torch.serialization.safe_globals(SAFE_CHECKPOINT_GLOBALS):
                 unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(
                     path)
-        except ValueError:
+        except (ValueError, RuntimeError):
             unsafe = []
         if unsafe:
             return 'unsafe globals: ' + ', '.join(sorted(unsafe))
@@ -118,6 +139,49 @@ def _describe_unsafe_content(filename: str,
         message = message.split(_UNPICKLER_MARK, 1)[1]
         message = message.split(_TORCH_DOCS_MARK, 1)[0]
     return ' '.join(message.split())
+
+
+def _legacy_pickles_are_cut(path: str) -> bool:
+    """Whether a pre-zip torch file ends inside one of its pickles.
+
+    Such a file is a magic number, protocol version, system info, the
+    objects and the storage keys, each a pickle, then raw storage bytes.
+    The opcodes are parsed, never executed.
+    """
+    if zipfile.is_zipfile(path):
+        return False
+    with open(path, 'rb') as f:
+        try:
+            for _ in range(_LEGACY_PICKLES):
+                for _opcode in pickletools.genops(f):
+                    pass
+        except ValueError:
+            return True
+    return False
+
+
+def _is_unreadable(filename: str, error: Exception) -> bool:
+    """Whether ``error`` says the local file is cut short or no checkpoint.
+    """
+    path = osp.expanduser(filename)
+    if (not osp.isfile(path)
+            or isinstance(error, (FileNotFoundError, PermissionError))):
+        return False
+    if isinstance(error, (EOFError, KeyError, OSError)):
+        return True
+    if isinstance(error, pickle.UnpicklingError):
+        return _legacy_pickles_are_cut(path)
+    return any(mark in str(error) for mark in _DAMAGE_MARKS)
+
+
+def _read_error(filename: str, error: Exception) -> CheckpointReadError:
+    """A :class:`CheckpointReadError` naming the file and torch's reason."""
+    size = osp.getsize(osp.expanduser(filename))
+    reason = one_line_message(error).split('. ', 1)[0].rstrip(': .')
+    return CheckpointReadError(
+        f'Cannot load checkpoint "{filename}" ({size} bytes; {reason}): the '
+        'file is cut short (an interrupted download, copy or save) or is '
+        'not a PyTorch checkpoint. Get the file again.')
 
 
 def guard_checkpoint_loader(loader: Callable,
@@ -142,6 +206,8 @@ def guard_checkpoint_loader(loader: Callable,
             with torch.serialization.safe_globals(SAFE_CHECKPOINT_GLOBALS):
                 return original(filename, map_location)
         except pickle.UnpicklingError as error:
+            if _is_unreadable(filename, error):
+                raise _read_error(filename, error) from error
             if not trust_checkpoint:
                 raise UnsafeCheckpointError(
                     f'Refusing to load checkpoint "{filename}": it contains '
@@ -150,8 +216,13 @@ def guard_checkpoint_loader(loader: Callable,
                     'Fully unpickling it can run arbitrary code. If you '
                     'trust where this file comes from, pass '
                     '--trust-checkpoint to tools/train.py or tools/test.py '
-                    '(or call mmsgg_rde.utils.register_checkpoint_loaders('
+                    '(or call mmsgg_rde.engine.register_checkpoint_loaders('
                     'trust_checkpoint=True)).') from error
+        except (EOFError, OSError, KeyError, ValueError,
+                RuntimeError) as error:
+            if _is_unreadable(filename, error):
+                raise _read_error(filename, error) from error
+            raise
         print_log(
             f'Checkpoint "{filename}" needs unsafe unpickling; loading it '
             'fully because trust_checkpoint is set.',
