@@ -10,7 +10,9 @@ default_hooks = dict(
         type='CheckpointHook', by_epoch=False, interval=2000,
         max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='DetVisualizationHook'))
+    visualization=dict(type='DetVisualizationHook'),
+    # Ends training when a scheduler is done (DecayOnPlateauLR's last decay).
+    plateau_stop=dict(type='PlateauStopHook'))
 
 env_cfg = dict(
     cudnn_benchmark=False,

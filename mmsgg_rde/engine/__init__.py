@@ -1,4 +1,5 @@
-"""Training-loop components (hooks) of mmsgg_rde."""
-from .hooks import DatasetPriorHook
+"""Training-loop components of mmsgg_rde: hooks and LR schedulers."""
+from .hooks import DatasetPriorHook, PlateauStopHook
+from .schedulers import DecayOnPlateauLR
 
-__all__ = ['DatasetPriorHook']
+__all__ = ['DatasetPriorHook', 'PlateauStopHook', 'DecayOnPlateauLR']
