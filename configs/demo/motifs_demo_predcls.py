@@ -8,7 +8,8 @@
 #       work_dirs/motifs_demo_predcls/iter_450.pth
 _base_ = [
     '../_base_/models/motifs.py', '../_base_/datasets/synthvg_sgg.py',
-    '../_base_/schedules/sgg_schedule_multistep.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/sgg_schedule_multistep.py',
+    '../_base_/default_runtime.py'
 ]
 
 feat_channels = 32

@@ -42,8 +42,7 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=0.008, momentum=0.9, weight_decay=1e-4),
     # Any parameter whose name contains "bias" (the benchmark's rule).
-    paramwise_cfg=dict(custom_keys=dict(bias=dict(lr_mult=2.,
-                                                  decay_mult=0.))))
+    paramwise_cfg=dict(custom_keys=dict(bias=dict(lr_mult=2., decay_mult=0.))))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=500),
     dict(

@@ -31,10 +31,7 @@ ROOT = osp.dirname(osp.dirname(HERE))
 sys.path.insert(0, HERE)
 sys.path.insert(0, ROOT)
 
-from sgb_detector import (benchmark_checkpoint,  # noqa: E402
-                          build_benchmark_detector, calibrate_outputs_,
-                          preprocess, randomise_, run_benchmark,
-                          synthetic_image)
+import sgb_detector  # noqa: E402
 from sgb_env import activate, snapshot_id  # noqa: E402
 
 SGB_CONFIG = 'configs/e2e_relation_X_101_32_8_FPN_1x.yaml'
@@ -154,15 +151,15 @@ def main() -> None:
     from mmsgg_rde.utils.sgb_conversion import convert_sgb_checkpoint
 
     t0 = time.time()
-    sgb_model, sgb_cfg = build_benchmark_detector(SGB_CONFIG)
-    randomise_(sgb_model, args.seed)
+    sgb_model, sgb_cfg = sgb_detector.build_benchmark_detector(SGB_CONFIG)
+    sgb_detector.randomise_(sgb_model, args.seed)
     width, height = args.image_size
-    image = synthetic_image(width, height, args.seed)
-    image_list, resized_rgb = preprocess(image, sgb_cfg)
-    calibrate_outputs_(sgb_model, image_list)
+    image = sgb_detector.synthetic_image(width, height, args.seed)
+    image_list, resized_rgb = sgb_detector.preprocess(image, sgb_cfg)
+    sgb_detector.calibrate_outputs_(sgb_model, image_list)
     with tempfile.TemporaryDirectory() as tmp:
         src = osp.join(tmp, 'model_final.pth')
-        torch.save(benchmark_checkpoint(sgb_model), src)
+        torch.save(sgb_detector.benchmark_checkpoint(sgb_model), src)
         converted, notes = convert_sgb_checkpoint(src)
         dst = osp.join(tmp, 'converted.pth')
         torch.save(converted, dst)
@@ -174,12 +171,11 @@ def main() -> None:
     print(f'  (built and converted in {time.time() - t0:.0f} s)')
 
     print('input (600/1000, BGR, mean, pad 32):')
-    ours_resized = ShortSideResize(600, 1000).transform(
-        dict(img=image))['img']
-    print(f'  resized size ours {ours_resized.shape[:2]}, benchmark '
-          f'{resized_rgb.shape[:2]}; max pixel difference '
-          f'{np.abs(ours_resized.astype(int) - resized_rgb[:, :, ::-1]).max()}'
-          )
+    ours_resized = ShortSideResize(600, 1000).transform(dict(img=image))['img']
+    print(
+        f'  resized size ours {ours_resized.shape[:2]}, benchmark '
+        f'{resized_rgb.shape[:2]}; max pixel difference '
+        f'{np.abs(ours_resized.astype(int) - resized_rgb[:, :, ::-1]).max()}')
     data = model.data_preprocessor(
         dict(
             inputs=[torch.from_numpy(ours_resized).permute(2, 0, 1)],
@@ -187,7 +183,7 @@ def main() -> None:
     report('normalised padded tensor', data['inputs'], image_list.tensors)
 
     t0 = time.time()
-    theirs = run_benchmark(sgb_model, image_list)
+    theirs = sgb_detector.run_benchmark(sgb_model, image_list)
     print(f'benchmark eval forward: {time.time() - t0:.0f} s')
     sample = sample_for(image_list, resized_rgb.shape[:2], image.shape[:2])
     with torch.no_grad():
@@ -196,7 +192,8 @@ def main() -> None:
         print(f'FPN features (ours {time.time() - t0:.0f} s):')
         rels = [
             report(f'P{level + 2}', ours, ref)
-            for level, (ours, ref) in enumerate(zip(feats, theirs['features']))
+            for level, (ours,
+                        ref) in enumerate(zip(feats, theirs['features']))
         ]
         print(f'  worst relative difference {max(rels):.3e}')
 
@@ -222,17 +219,17 @@ def main() -> None:
         print('SGDet detections (test: score > 0.01, per-class NMS 0.3, '
               '300 per class, 80 per image):')
         detections = model._detect(feats, [sample])[0]
-        compare_detections(detections, theirs, model.roi_head.bbox_head.
-                           num_classes)
+        compare_detections(detections, theirs,
+                           model.roi_head.bbox_head.num_classes)
 
         print('SGDet training detections (GT boxes added, labels by IoU):')
         # GT: the best proposals (whole pixels), random classes.
         gen = torch.Generator().manual_seed(args.seed)
         gt = (theirs['proposals'][:8].round(),
               torch.randint(1, 151, (8, ), generator=gen))
-        theirs_train = run_benchmark(sgb_model, image_list, gt)
-        sample = sample_for(image_list, resized_rgb.shape[:2],
-                            image.shape[:2], gt)
+        theirs_train = sgb_detector.run_benchmark(sgb_model, image_list, gt)
+        sample = sample_for(image_list, resized_rgb.shape[:2], image.shape[:2],
+                            gt)
         model.train()
         detections = model._detect(feats, [sample])[0]
         model.eval()

@@ -96,5 +96,4 @@ def generate() -> dict:
         level_rois=dict(
             rois=rois, cls_logits=roi_logits, bbox_deltas=roi_deltas),
         test=_record(test),
-        train=dict(
-            gt_bboxes=gt_bboxes, gt_labels=gt_labels, **_record(train)))
+        train=dict(gt_bboxes=gt_bboxes, gt_labels=gt_labels, **_record(train)))

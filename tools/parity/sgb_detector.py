@@ -27,8 +27,8 @@ __all__ = [
 #: have a realistic spread (enough detections above the score threshold,
 #: boxes that move) instead of the near-constant outputs of a small init.
 OUTPUT_STDS = (('rpn.head.cls_logits', 2.5), ('rpn.head.bbox_pred', 0.25),
-               ('roi_heads.box.predictor.cls_score', 2.0),
-               ('roi_heads.box.predictor.bbox_pred', 2.0))
+               ('roi_heads.box.predictor.cls_score',
+                2.0), ('roi_heads.box.predictor.bbox_pred', 2.0))
 
 
 def build_benchmark_detector(config_file: str, **options):
@@ -86,9 +86,10 @@ def randomise_(model: nn.Module, seed: int) -> None:
                         torch.randn(module.bias.shape, generator=gen) * 0.01)
 
 
-def calibrate_outputs_(model: nn.Module, image_list,
-                       stds: Sequence[Tuple[str, float]] = OUTPUT_STDS
-                       ) -> None:
+def calibrate_outputs_(model: nn.Module,
+                       image_list,
+                       stds: Sequence[Tuple[str,
+                                            float]] = OUTPUT_STDS) -> None:
     """Scale the output layers so that their outputs have ``stds``.
 
     One forward pass of the detector (eval) on ``image_list``, then the
@@ -102,8 +103,9 @@ def calibrate_outputs_(model: nn.Module, image_list,
         return lambda module, inputs, output: outputs[name].append(
             output.detach().flatten())
 
-    handles = [modules[name].register_forward_hook(hook(name)) for name in
-               outputs]
+    handles = [
+        modules[name].register_forward_hook(hook(name)) for name in outputs
+    ]
     with torch.no_grad():
         model(image_list)
         for handle in handles:
@@ -166,8 +168,7 @@ def preprocess(image_bgr: np.ndarray, cfg, train: bool = False):
     max_size = cfg.INPUT.MAX_SIZE_TRAIN if train else cfg.INPUT.MAX_SIZE_TEST
     height, width = Resize(min_size, max_size).get_size(pil.size)
     resized = np.asarray(pil.resize((width, height), Image.BILINEAR))
-    tensor = torch.from_numpy(resized.copy()).permute(2, 0,
-                                                      1).float().div(255)
+    tensor = torch.from_numpy(resized.copy()).permute(2, 0, 1).float().div(255)
     tensor = tensor[[2, 1, 0]] * 255
     mean = torch.tensor(cfg.INPUT.PIXEL_MEAN).view(3, 1, 1)
     std = torch.tensor(cfg.INPUT.PIXEL_STD).view(3, 1, 1)
@@ -216,8 +217,8 @@ def box_head_on(model: nn.Module, features, boxes: Tensor,
 @torch.no_grad()
 def run_benchmark(model: nn.Module,
                   image_list,
-                  gt: Optional[Tuple[Tensor, Tensor]] = None
-                  ) -> Dict[str, Tensor]:
+                  gt: Optional[Tuple[Tensor,
+                                     Tensor]] = None) -> Dict[str, Tensor]:
     """Features, proposals, box head outputs and SGDet detections.
 
     Without ``gt`` the RPN and box head run in eval mode (SGDet test);

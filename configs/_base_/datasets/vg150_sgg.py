@@ -4,24 +4,27 @@
 dataset_type = 'VG150Dataset'
 data_root = 'data/vg150/'
 backend_args = None
-# The benchmark's input: shorter side 600, longer side at most 1000 (its
-# rounding, PIL bilinear), training images flipped horizontally with
-# probability 0.5 (hard-coded in its transforms; VG-150 has no left/right
-# predicate). Relations index the boxes, so a flip leaves them valid.
+# The benchmark's input: images decoded by PIL, shorter side 600, longer
+# side at most 1000 (its rounding, PIL bilinear), training images flipped
+# horizontally with probability 0.5 (hard-coded in its transforms; VG-150
+# has no left/right predicate). Relations index the boxes, so a flip leaves
+# them valid.
+load_image = dict(
+    type='LoadImageFromFile',
+    imdecode_backend='pillow',
+    backend_args=backend_args)
 resize = dict(type='ShortSideResize', min_size=600, max_size=1000)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='LoadSceneGraphAnnotations'),
-    resize,
+    load_image,
+    dict(type='LoadSceneGraphAnnotations'), resize,
     dict(type='DetectronRandomFlip', prob=0.5),
     dict(type='PackSceneGraphInputs')
 ]
 # GT is loaded after the resize so that it stays in original pixels; test
 # images are never flipped.
 test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
-    resize,
+    load_image, resize,
     dict(type='LoadSceneGraphAnnotations'),
     dict(
         type='PackSceneGraphInputs',

@@ -3,6 +3,6 @@ from .geometric import DetectronRandomFlip, ShortSideResize
 from .loading import LoadSceneGraphAnnotations
 
 __all__ = [
-    'LoadSceneGraphAnnotations', 'PackSceneGraphInputs',
-    'DetectronRandomFlip', 'ShortSideResize'
+    'LoadSceneGraphAnnotations', 'PackSceneGraphInputs', 'DetectronRandomFlip',
+    'ShortSideResize'
 ]

@@ -201,16 +201,17 @@ class SceneGraphRCNN(TwoStageDetector):
         probs = cls_score.softmax(dim=-1)[:, :bbox_head.num_classes]
         scores, labels = probs.max(dim=1)
         sizes = [len(o) for o in objects]
-        for obj, logits_i, labels_i, scores_i in zip(
-                objects, cls_score.split(sizes), labels.split(sizes),
-                scores.split(sizes)):
+        for obj, logits_i, labels_i, scores_i in zip(objects,
+                                                     cls_score.split(sizes),
+                                                     labels.split(sizes),
+                                                     scores.split(sizes)):
             obj.logits = logits_i
             obj.labels = labels_i
             obj.scores = scores_i
 
-    def _single_label_detections(
-            self, proposals: Tensor, cls_score: Tensor, bbox_pred: Tensor,
-            img_shape: Tuple[int, int]) -> Tuple[InstanceData, Tensor]:
+    def _single_label_detections(self, proposals: Tensor, cls_score: Tensor,
+                                 bbox_pred: Tensor, img_shape: Tuple[int, int]
+                                 ) -> Tuple[InstanceData, Tensor]:
         """One image's detections, as the benchmark post-processes them.
 
         Boxes decoded per class and clipped, softmax over all classes, then
@@ -297,9 +298,9 @@ class SceneGraphRCNN(TwoStageDetector):
             if self.training:
                 gt = sample.gt_instances
                 dets.assigned_labels = assign_proposal_labels(
-                    props[keep], get_box_tensor(gt.bboxes).to(props),
-                    gt.labels, self._train_option('sgdet')['pos_iou_thr'],
-                    num_classes)
+                    props[keep],
+                    get_box_tensor(gt.bboxes).to(props), gt.labels,
+                    self._train_option('sgdet')['pos_iou_thr'], num_classes)
             detections.append(dets)
         return detections
 

@@ -6,8 +6,8 @@ anchors rounded on the stride-sized cell, per-level RPN proposal selection,
 the FPN level of a RoI from its "+1" area. mmdet's built-in components
 differ on each point by up to a few pixels, so with them a converted
 benchmark checkpoint would not compute what it computes in the benchmark.
-Each module reproduces one convention; the frozen batch norm without epsilon is mmdet's
-``FrozenBN`` with ``eps=0``.
+Each module reproduces one convention; the frozen batch norm without
+epsilon is mmdet's ``FrozenBN`` with ``eps=0``.
 """
 from .anchor_generator import DetectronAnchorGenerator
 from .bbox_coder import DetectronDeltaXYWHBBoxCoder
@@ -17,6 +17,6 @@ from .rpn_head import DetectronRPNHead
 
 __all__ = [
     'DetectronAnchorGenerator', 'DetectronDeltaXYWHBBoxCoder',
-    'assign_proposal_labels', 'pixel_box_iou',
-    'DetectronRoIExtractor', 'DetectronRPNHead'
+    'assign_proposal_labels', 'pixel_box_iou', 'DetectronRoIExtractor',
+    'DetectronRPNHead'
 ]

@@ -29,12 +29,12 @@ class DetectronAnchorGenerator(AnchorGenerator):
     ``ANCHOR_SIZES`` are ``scales=[8]`` with ``strides=[4, ..., 64]``).
     """
 
-    def gen_single_level_base_anchors(
-            self,
-            base_size: Union[int, float],
-            scales: Tensor,
-            ratios: Tensor,
-            center: Optional[Tuple[float]] = None) -> Tensor:
+    def gen_single_level_base_anchors(self,
+                                      base_size: Union[int, float],
+                                      scales: Tensor,
+                                      ratios: Tensor,
+                                      center: Optional[Tuple[float]] = None
+                                      ) -> Tensor:
         """Base anchors of one level, (num_ratios * num_scales, 4)."""
         if center is not None:
             raise ValueError('DetectronAnchorGenerator anchors are centred '
@@ -48,9 +48,7 @@ class DetectronAnchorGenerator(AnchorGenerator):
         hs = torch.round(ws * ratios)
         ws = (ws[:, None] * scales[None, :]).reshape(-1)
         hs = (hs[:, None] * scales[None, :]).reshape(-1)
-        anchors = torch.stack([
-            ctr - 0.5 * (ws - 1), ctr - 0.5 * (hs - 1), ctr + 0.5 * (ws - 1),
-            ctr + 0.5 * (hs - 1)
-        ],
-                              dim=-1)
+        half_w, half_h = 0.5 * (ws - 1), 0.5 * (hs - 1)
+        anchors = torch.stack(
+            [ctr - half_w, ctr - half_h, ctr + half_w, ctr + half_h], dim=-1)
         return anchors.float()

@@ -7,10 +7,10 @@ __all__ = ['pixel_box_iou', 'assign_proposal_labels']
 
 def pixel_box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     """(N, M) IoU of inclusive pixel boxes (areas ``(w + 1) * (h + 1)``)."""
-    area1 = (boxes1[:, 2] - boxes1[:, 0] + 1) * (boxes1[:, 3] - boxes1[:, 1] +
-                                                 1)
-    area2 = (boxes2[:, 2] - boxes2[:, 0] + 1) * (boxes2[:, 3] - boxes2[:, 1] +
-                                                 1)
+    area1 = (boxes1[:, 2] - boxes1[:, 0] + 1) * (
+        boxes1[:, 3] - boxes1[:, 1] + 1)
+    area2 = (boxes2[:, 2] - boxes2[:, 0] + 1) * (
+        boxes2[:, 3] - boxes2[:, 1] + 1)
     lt = torch.max(boxes1[:, None, :2], boxes2[None, :, :2])
     rb = torch.min(boxes1[:, None, 2:], boxes2[None, :, 2:])
     wh = (rb - lt + 1).clamp(min=0)

@@ -40,7 +40,8 @@ class DetectronRoIExtractor(SingleRoIExtractor):
     def map_roi_levels(self, rois: Tensor, num_levels: int) -> Tensor:
         """Level index (0 = finest) of each (n, 5) RoI."""
         area = (rois[:, 3] - rois[:, 1] + 1) * (rois[:, 4] - rois[:, 2] + 1)
-        levels = torch.floor(self.canonical_level + torch.log2(
-            torch.sqrt(area) / self.canonical_scale + 1e-6))
+        levels = torch.floor(
+            self.canonical_level +
+            torch.log2(torch.sqrt(area) / self.canonical_scale + 1e-6))
         levels = levels.clamp(min=self.k_min, max=self.k_min + num_levels - 1)
         return levels.long() - self.k_min

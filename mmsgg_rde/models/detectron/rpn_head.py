@@ -58,8 +58,8 @@ class DetectronRPNHead(RPNHead):
         img_shape = img_meta['img_shape']
         min_size = cfg.get('min_bbox_size', -1)
         boxes_all, scores_all = [], []
-        for cls_score, bbox_pred, priors in zip(cls_score_list,
-                                                bbox_pred_list, mlvl_priors):
+        for cls_score, bbox_pred, priors in zip(cls_score_list, bbox_pred_list,
+                                                mlvl_priors):
             scores = cls_score.permute(1, 2, 0).reshape(-1).sigmoid()
             bbox_pred = bbox_pred.permute(1, 2, 0).reshape(-1, 4)
             top = _top(scores, cfg.get('nms_pre', -1))

@@ -84,8 +84,8 @@ class MotifsHead(BaseRelationHead):
         if self.mode == 'predcls':
             return self.obj_embed(torch.cat([o.labels for o in objects]))
         # The detector's logits may hold a background column (last).
-        logits = torch.cat([o.logits for o in objects
-                            ])[:, :self.num_classes].detach()
+        logits = torch.cat([o.logits
+                            for o in objects])[:, :self.num_classes].detach()
         return logits.softmax(dim=-1) @ self.obj_embed.weight
 
     def forward(self, obj_feats: Tensor, union_feats: Tensor,

@@ -59,8 +59,7 @@ class SGBCheckpointError(ValueError):
     """A file is not a checkpoint of the benchmark, or cannot convert."""
 
 
-def load_sgb_checkpoint(filename: str,
-                        trust_checkpoint: bool = False) -> dict:
+def load_sgb_checkpoint(filename: str, trust_checkpoint: bool = False) -> dict:
     """Load a benchmark checkpoint on the CPU, weights only by default.
 
     Args:
@@ -145,10 +144,10 @@ def _convert_relation(relation: Dict[str, Tensor], predictor: Optional[str],
     return out, [f'relation predictor: {name}'] + notes
 
 
-def convert_sgb_checkpoint(
-        filename: str,
-        predictor: Optional[str] = None,
-        trust_checkpoint: bool = False) -> Tuple[dict, List[str]]:
+def convert_sgb_checkpoint(filename: str,
+                           predictor: Optional[str] = None,
+                           trust_checkpoint: bool = False
+                           ) -> Tuple[dict, List[str]]:
     """Convert a benchmark checkpoint to an mmdet/mmsgg_rde checkpoint.
 
     The detector always converts; the relation head (if any) through

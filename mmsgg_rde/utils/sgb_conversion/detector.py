@@ -82,8 +82,8 @@ def _convert_predictor(source: Dict[str, Tensor], out: Dict[str, Tensor],
         out[f'roi_head.bbox_head.fc_reg.{param}'] = reg[4:].clone()
 
 
-def convert_detector(
-        source: Dict[str, Tensor]) -> Tuple[Dict[str, Tensor], List[str]]:
+def convert_detector(source: Dict[str, Tensor]
+                     ) -> Tuple[Dict[str, Tensor], List[str]]:
     """Convert (and pop) the detector tensors of a benchmark state dict.
 
     Args:
