@@ -26,7 +26,7 @@ __all__ = [
 #: random initialisation, so that objectness, class scores and box deltas
 #: have a realistic spread (enough detections above the score threshold,
 #: boxes that move) instead of the near-constant outputs of a small init.
-OUTPUT_STDS = (('rpn.head.cls_logits', 2.5), ('rpn.head.bbox_pred', 0.25),
+OUTPUT_STDS = (('rpn.head.cls_logits', 1.5), ('rpn.head.bbox_pred', 0.25),
                ('roi_heads.box.predictor.cls_score',
                 2.0), ('roi_heads.box.predictor.bbox_pred', 2.0))
 
