@@ -17,6 +17,7 @@ _base_ = [
 model = dict(
     backbone=dict(
         init_cfg=dict(
+            _delete_=True,
             type='Pretrained',
             checkpoint='open-mmlab://detectron2/resnext101_32x8d')))
 
