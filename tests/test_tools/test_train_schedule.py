@@ -8,51 +8,39 @@ import pytest
 import torch
 from mmengine.config import Config
 
-CONFIG = """
-default_scope = 'mmdet'
-custom_imports = dict(
-    imports=['toy_components', 'mmsgg_rde'], allow_failed_imports=False)
-model = dict(type='ToyRegressionModel')
-total_batch_size = 4
-train_dataloader = dict(
-    batch_size=1,
-    num_workers=0,
-    dataset=dict(type='ToyRegressionDataset', num_samples=16),
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'))
-val_dataloader = dict(
-    batch_size=2,
-    num_workers=0,
-    dataset=dict(type='ToyRegressionDataset', num_samples=6, seed=1),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='default_collate'))
-val_evaluator = dict(type='ToyRegressionMetric')
-val_cfg = dict(type='ValLoop')
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=10, val_interval=1)
-optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.05))
-# num_samples never improves after the first validation.
-param_scheduler = [
-    dict(
-        type='DecayOnPlateauLR',
-        monitor='num_samples',
-        rule='greater',
-        factor=0.1,
-        patience=1,
-        max_decays=2,
-        by_epoch=True)
-]
-default_hooks = dict(
-    checkpoint=dict(type='CheckpointHook', interval=1, by_epoch=False),
-    logger=dict(type='LoggerHook', interval=1),
-    plateau_stop=dict(type='PlateauStopHook'))
-log_processor = dict(by_epoch=False)
-randomness = dict(seed=0)
-"""
+
+def plateau_config(toy_config, path):
+    """The toy config with validation after every iteration, a total batch
+    size and a decay on plateau of a metric that never improves."""
+    cfg = Config.fromfile(toy_config)
+    cfg.custom_imports.imports.append('mmsgg_rde')
+    cfg.total_batch_size = 4
+    cfg.train_dataloader.batch_size = 1
+    cfg.val_dataloader = cfg.test_dataloader
+    cfg.val_evaluator = cfg.test_evaluator
+    cfg.val_cfg = dict(type='ValLoop')
+    cfg.train_cfg = dict(
+        type='IterBasedTrainLoop', max_iters=10, val_interval=1)
+    # num_samples never improves after the first validation.
+    cfg.param_scheduler = [
+        dict(
+            type='DecayOnPlateauLR',
+            monitor='num_samples',
+            rule='greater',
+            factor=0.1,
+            patience=1,
+            max_decays=2,
+            by_epoch=True)
+    ]
+    cfg.default_hooks.checkpoint.interval = 1
+    cfg.default_hooks.plateau_stop = dict(type='PlateauStopHook')
+    cfg.custom_hooks = []
+    cfg.dump(path)
 
 
-def test_training_stops_at_the_last_decay(run_tool, tmp_path):
+def test_training_stops_at_the_last_decay(toy_config, run_tool, tmp_path):
     config = tmp_path / 'toy_plateau.py'
-    config.write_text(CONFIG)
+    plateau_config(toy_config, str(config))
     work_dir = tmp_path / 'work'
     run_tool('train', [str(config), '--work-dir', str(work_dir)])
     # Validations after iterations 1 (best), 2 (decay), 3 (decay, stop).

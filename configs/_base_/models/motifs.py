@@ -16,6 +16,15 @@ roi_extractor = dict(
     out_channels=256,
     featmap_strides=[4, 8, 16, 32])
 
+# SGDet proposals (the benchmark's relation config): per level the 6000
+# best, NMS 0.7, 1000 kept; the 1000 best of the image.
+sgg_proposals = dict(
+    nms_pre=6000,
+    max_per_level=1000,
+    max_per_img=1000,
+    nms=dict(type='nms', iou_threshold=0.7, offset=1),
+    min_bbox_size=0)
+
 model = dict(
     type='SceneGraphRCNN',
     mode='predcls',
@@ -50,15 +59,10 @@ model = dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
     train_cfg=dict(
         # SGDet training (the benchmark's relation stage runs its RPN in
-        # training mode): per level 6000 best, NMS 0.7, 1000 kept; 1000 per
-        # image; the GT boxes join the proposals, and a detection is labelled
-        # with the GT box its proposal overlaps by IoU >= 0.5.
-        rpn_proposal=dict(
-            nms_pre=6000,
-            max_per_level=1000,
-            max_per_img=1000,
-            nms=dict(type='nms', iou_threshold=0.7, offset=1),
-            min_bbox_size=0),
+        # training mode, with the same numbers): the GT boxes join the
+        # proposals, and a detection is labelled with the GT box its proposal
+        # overlaps by IoU >= 0.5.
+        rpn_proposal=sgg_proposals,
         sgdet=dict(add_gt_as_proposals=True, pos_iou_thr=0.5),
         relation=dict(
             sampler=dict(
@@ -68,12 +72,7 @@ model = dict(
                 iou_threshold=0.5,
                 num_sample_per_gt_rel=4))),
     test_cfg=dict(
-        rpn=dict(
-            nms_pre=6000,
-            max_per_level=1000,
-            max_per_img=1000,
-            nms=dict(type='nms', iou_threshold=0.7, offset=1),
-            min_bbox_size=0),
+        rpn=sgg_proposals,
         # SGDet detections: per-class NMS (300 per class), one label per
         # box, 80 per image.
         rcnn=dict(
