@@ -17,7 +17,9 @@ default_hooks = dict(
     visualization=dict(type='DetVisualizationHook'),
     # Fail when load_from / resume / a tested checkpoint holds less than
     # half of the model's weights (mmengine would only log the missing keys).
-    checkpoint_match=dict(type='CheckpointMatchHook', min_fraction=0.5))
+    checkpoint_match=dict(type='CheckpointMatchHook', min_fraction=0.5),
+    # Ends training when a scheduler is done (DecayOnPlateauLR's last decay).
+    plateau_stop=dict(type='PlateauStopHook'))
 
 env_cfg = dict(
     cudnn_benchmark=False,

@@ -1,17 +1,19 @@
-"""Training-loop components: hooks and safe checkpoint loading."""
+"""Training-loop components: hooks, LR schedulers, safe checkpoint loading."""
 from .checkpoint_loading import (HISTORY_BUFFER_METHODS,
                                  SAFE_CHECKPOINT_GLOBALS, CheckpointReadError,
                                  UnsafeCheckpointError,
                                  guard_checkpoint_loader,
                                  register_checkpoint_loaders)
 from .hooks import (CheckpointMatchHook, CheckpointMismatchError,
-                    DatasetPriorHook)
+                    DatasetPriorHook, PlateauStopHook)
+from .schedulers import DecayOnPlateauLR
 
 __all__ = [
     'HISTORY_BUFFER_METHODS', 'SAFE_CHECKPOINT_GLOBALS', 'CheckpointReadError',
     'UnsafeCheckpointError', 'guard_checkpoint_loader',
     'register_checkpoint_loaders', 'CheckpointMatchHook',
-    'CheckpointMismatchError', 'DatasetPriorHook'
+    'CheckpointMismatchError', 'DatasetPriorHook', 'PlateauStopHook',
+    'DecayOnPlateauLR'
 ]
 
 # Importing mmsgg_rde (a config's custom_imports) makes mmengine's loaders

@@ -15,6 +15,7 @@ from mmengine.structures import InstanceData
 from torch import Tensor
 
 from mmsgg_rde.utils import UserError
+from ..detectron import assign_proposal_labels
 from ..layers import single_label_nms
 from ..relation_heads import MODES
 
@@ -29,7 +30,7 @@ DETECTOR_PARTS = ('backbone', 'neck', 'rpn_head', 'roi_head')
 DETECTOR_SOURCES = (
     'convert the scene graph benchmark\'s VG-150 Faster R-CNN with '
     'tools/model_converters/sgb_to_mmdet.py, or train one with '
-    'configs/detectors/faster-rcnn_x101-32x8d_fpn_vg150.py')
+    'configs/detectors/faster-rcnn_x101-32x8d_fpn_vg150_sgb.py')
 
 
 class DetectorNotLoadedError(UserError, RuntimeError):
@@ -50,9 +51,15 @@ class SceneGraphRCNN(TwoStageDetector):
     on ``mode``:
 
     - ``predcls``: GT boxes and labels, scores 1.
-    - ``sgcls``: GT boxes, labels/scores/logits of the detector's box head.
-    - ``sgdet``: the detector's detections (per-class NMS, one label per box,
-      at most ``test_cfg.rcnn.max_per_img``).
+    - ``sgcls``: GT boxes, labels/scores of the detector's box head and its
+      ``logits`` (N, C + 1), background last.
+    - ``sgdet``: the detector's detections, post-processed as the scene
+      graph benchmark does (per-class NMS, one label per box, at most
+      ``test_cfg.rcnn.max_per_img``), with ``logits`` and the per-class
+      boxes ``bboxes_per_cls`` (N, C, 4) (to re-regress a box to another
+      class). In training the RPN uses ``train_cfg.rpn_proposal``, the GT
+      boxes join the proposals and each detection carries
+      ``assigned_labels`` (``train_cfg.sgdet``).
 
     GT boxes come in the network input frame in training and, following
     mmdet's test pipelines, in original pixels at test time (they are scaled
@@ -82,8 +89,9 @@ class SceneGraphRCNN(TwoStageDetector):
             SGCls/SGDet can train on a detector without a checkpoint, as in
             a demo; a warning says so. The benchmark trains relations on a
             frozen pretrained detector. Defaults to False.
-        train_cfg (dict, optional): mmdet ``rpn``/``rcnn`` configs plus
-            ``relation`` for the relation head.
+        train_cfg (dict, optional): mmdet ``rpn``/``rpn_proposal``/``rcnn``
+            configs, ``sgdet`` (``add_gt_as_proposals``, ``pos_iou_thr``)
+            for SGDet training and ``relation`` for the relation head.
         test_cfg (dict, optional): mmdet ``rpn``/``rcnn`` configs (used for
             SGDet detections) plus ``relation`` for the relation head.
         data_preprocessor (dict, optional): Data preprocessor config.
@@ -285,17 +293,29 @@ class SceneGraphRCNN(TwoStageDetector):
         probs = cls_score.softmax(dim=-1)[:, :bbox_head.num_classes]
         scores, labels = probs.max(dim=1)
         sizes = [len(o) for o in objects]
-        for obj, logits_i, labels_i, scores_i in zip(
-                objects, cls_score[:, :bbox_head.num_classes].split(sizes),
-                labels.split(sizes), scores.split(sizes)):
+        for obj, logits_i, labels_i, scores_i in zip(objects,
+                                                     cls_score.split(sizes),
+                                                     labels.split(sizes),
+                                                     scores.split(sizes)):
             obj.logits = logits_i
             obj.labels = labels_i
             obj.scores = scores_i
 
     def _single_label_detections(self, proposals: Tensor, cls_score: Tensor,
-                                 bbox_pred: Tensor,
-                                 img_shape: Tuple[int, int]) -> InstanceData:
-        """Decode one image's box head outputs into one-label detections."""
+                                 bbox_pred: Tensor, img_shape: Tuple[int, int]
+                                 ) -> Tuple[InstanceData, Tensor]:
+        """One image's detections, as the benchmark post-processes them.
+
+        Boxes decoded per class and clipped, softmax over all classes, then
+        :func:`single_label_nms` with ``test_cfg.rcnn`` (``score_thr``,
+        ``nms``, ``max_per_class``, ``max_per_img``).
+
+        Returns:
+            tuple[InstanceData, Tensor]: The detections (``bboxes``,
+            ``labels``, ``scores``, ``logits`` (N, C + 1) and
+            ``bboxes_per_cls`` (N, C, 4)) and the indices of their
+            proposals.
+        """
         bbox_head = self.roi_head.bbox_head
         num_classes = bbox_head.num_classes
         rcnn_cfg = self.test_cfg.rcnn
@@ -305,32 +325,76 @@ class SceneGraphRCNN(TwoStageDetector):
         bboxes = bboxes.view(proposals.size(0), -1, 4)
         bboxes = bboxes.expand(-1, num_classes, -1)
         scores = cls_score.softmax(dim=-1)[:, :num_classes]
-        keep, labels, scores = single_label_nms(bboxes, scores,
-                                                rcnn_cfg.score_thr,
-                                                rcnn_cfg.nms,
-                                                rcnn_cfg.max_per_img)
-        return InstanceData(
+        keep, labels, scores = single_label_nms(
+            bboxes, scores, rcnn_cfg.score_thr, rcnn_cfg.nms,
+            rcnn_cfg.max_per_img, rcnn_cfg.get('max_per_class', -1))
+        detections = InstanceData(
             bboxes=bboxes[keep, labels],
             labels=labels,
             scores=scores,
-            logits=cls_score[keep, :num_classes])
+            logits=cls_score[keep],
+            bboxes_per_cls=bboxes[keep].contiguous())
+        return detections, keep
+
+    def _proposals(self, x: Tuple[Tensor],
+                   batch_data_samples: SampleList) -> List[Tensor]:
+        """RPN proposals (input frame); in training plus the GT boxes.
+
+        Training uses ``train_cfg.rpn_proposal`` and, with
+        ``train_cfg.sgdet.add_gt_as_proposals``, appends the GT boxes, as
+        the benchmark's RPN does in its (training mode) relation stage.
+        """
+        metas = [s.metainfo for s in batch_data_samples]
+        rpn_cfg = self.test_cfg.rpn
+        if self.training:
+            rpn_cfg = self._train_option('rpn_proposal')
+        results = self.rpn_head.predict_by_feat(
+            *self.rpn_head(x), batch_img_metas=metas, cfg=rpn_cfg)
+        proposals = [r.bboxes for r in results]
+        if self.training and self._train_option('sgdet').get(
+                'add_gt_as_proposals', False):
+            proposals = [
+                torch.cat([p, get_box_tensor(s.gt_instances.bboxes).to(p)])
+                for p, s in zip(proposals, batch_data_samples)
+            ]
+        return proposals
+
+    def _train_option(self, key: str) -> dict:
+        """``train_cfg[key]``, with an error naming it when missing."""
+        if not self.train_cfg or key not in self.train_cfg:
+            raise KeyError(
+                f"SGDet training needs train_cfg.{key} in the model config "
+                '(see configs/_base_/models/motifs.py).')
+        return self.train_cfg[key]
 
     @torch.no_grad()
     def _detect(self, x: Tuple[Tensor],
                 batch_data_samples: SampleList) -> List[InstanceData]:
-        """Detections in the input frame, one label per box (SGDet)."""
-        rpn_results = self.rpn_head.predict(
-            x, batch_data_samples, rescale=False)
-        proposals = [r.bboxes for r in rpn_results]
+        """Detections in the input frame, one label per box (SGDet).
+
+        In training each detection also gets ``assigned_labels``: the class
+        of the GT box its proposal overlaps most, when that IoU ("+1"
+        areas) reaches ``train_cfg.sgdet.pos_iou_thr``, else the background
+        index ``num_classes`` (the benchmark's labels of SGDet proposals).
+        """
+        proposals = self._proposals(x, batch_data_samples)
         bbox_results = self.roi_head._bbox_forward(x, bbox2roi(proposals))
         sizes = [len(p) for p in proposals]
-        return [
-            self._single_label_detections(props, cls_score, bbox_pred,
-                                          sample.metainfo['img_shape'])
-            for props, cls_score, bbox_pred, sample in zip(
+        num_classes = self.roi_head.bbox_head.num_classes
+        detections = []
+        for props, cls_score, bbox_pred, sample in zip(
                 proposals, bbox_results['cls_score'].split(sizes),
-                bbox_results['bbox_pred'].split(sizes), batch_data_samples)
-        ]
+                bbox_results['bbox_pred'].split(sizes), batch_data_samples):
+            dets, keep = self._single_label_detections(
+                props, cls_score, bbox_pred, sample.metainfo['img_shape'])
+            if self.training:
+                gt = sample.gt_instances
+                dets.assigned_labels = assign_proposal_labels(
+                    props[keep],
+                    get_box_tensor(gt.bboxes).to(props), gt.labels,
+                    self._train_option('sgdet')['pos_iou_thr'], num_classes)
+            detections.append(dets)
+        return detections
 
     def _objects(self, x: Tuple[Tensor], batch_data_samples: SampleList,
                  in_original_frame: bool) -> List[InstanceData]:

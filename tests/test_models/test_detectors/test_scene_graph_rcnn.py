@@ -287,7 +287,7 @@ def test_untrained_detector_is_refused(mode, freeze_detector):
     assert f"mode='{mode}'" in message
     assert 'model.detector_checkpoint=PATH' in message
     assert 'tools/model_converters/sgb_to_mmdet.py' in message
-    assert 'configs/detectors/faster-rcnn_x101-32x8d_fpn_vg150.py' in message
+    assert 'faster-rcnn_x101-32x8d_fpn_vg150_sgb.py' in message
     assert 'model.train_detector=True' in message
 
 
@@ -350,4 +350,33 @@ def test_missing_detector_checkpoint_says_where_it_comes_from(tmp_path):
     message = str(info.value)
     assert f'"{path}" does not exist' in message
     assert 'tools/model_converters/sgb_to_mmdet.py' in message
-    assert 'configs/detectors/faster-rcnn_x101-32x8d_fpn_vg150.py' in message
+    assert 'faster-rcnn_x101-32x8d_fpn_vg150_sgb.py' in message
+
+
+def test_sgdet_training_detections_carry_gt_labels():
+    model = build_model('sgdet', freeze_detector=True)
+    data = make_batch(model, True)
+    samples = data['data_samples']
+    model.train()
+    x = model.extract_feat(data['inputs'])
+    proposals = model._proposals(x, samples)
+    for props, sample in zip(proposals, samples):
+        # The GT boxes join the RPN proposals, last.
+        gt = sample.gt_instances.bboxes
+        assert torch.equal(props[-len(gt):], gt)
+    dets = model._detect(x, samples)
+    for det in dets:
+        num_classes = model.roi_head.bbox_head.num_classes
+        assert det.logits.shape == (len(det), num_classes + 1)
+        assert det.bboxes_per_cls.shape == (len(det), num_classes, 4)
+        assert torch.equal(det.bboxes,
+                           det.bboxes_per_cls[torch.arange(len(det)),
+                                              det.labels])
+        assert ((det.assigned_labels >= 0) &
+                (det.assigned_labels <= num_classes)).all()
+    model.eval()
+    assert 'assigned_labels' not in model._detect(x, samples)[0]
+    model.train()
+    del model.train_cfg['sgdet']
+    with pytest.raises(KeyError, match='train_cfg.sgdet'):
+        model._detect(x, samples)
