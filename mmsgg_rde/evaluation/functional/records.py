@@ -10,7 +10,8 @@ import numpy as np
 
 from .box_iou import pixel_box_iou
 from .matching import NO_MATCH, first_match_ranks
-from .ranking import no_graph_constraint_topk, stable_topk, triplet_scores
+from .ranking import (best_predicates, no_graph_constraint_topk, stable_topk,
+                      triplet_scores)
 
 __all__ = [
     'RECORD_DTYPE', 'GTGraph', 'PredGraph', 'encode_triplets', 'isin_sorted',
@@ -133,10 +134,9 @@ def build_image_records(gt: GTGraph,
     records['zeroshot'] = False if zeroshot is None else zeroshot
     subj_scores = pred.scores[pred.pairs[:, 0]]
     obj_scores = pred.scores[pred.pairs[:, 1]]
-    scores, labels, best = triplet_scores(pred.rel_scores, subj_scores,
-                                          obj_scores)
+    scores, best = triplet_scores(pred.rel_scores, subj_scores, obj_scores)
     rows = stable_topk(scores, topk)
-    ranked = [(rows, labels[rows])]
+    ranked = [(rows, best_predicates(pred.rel_scores, rows))]
     ranked.append(
         no_graph_constraint_topk(pred.rel_scores, subj_scores, obj_scores,
                                  topk, best))
@@ -146,7 +146,7 @@ def build_image_records(gt: GTGraph,
         is_gt_pair[gt.pairs[:, 0], gt.pairs[:, 1]] = True
         rows = np.flatnonzero(is_gt_pair[pred.pairs[:, 0], pred.pairs[:, 1]])
         rows = rows[stable_topk(scores[rows], rows.shape[0])]
-        ranked.append((rows, labels[rows]))
+        ranked.append((rows, best_predicates(pred.rel_scores, rows)))
 
     pairs = pred.pairs[np.concatenate([rows for rows, _ in ranked])]
     predicates = np.concatenate([predicates for _, predicates in ranked])
