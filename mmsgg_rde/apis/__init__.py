@@ -1,3 +1,10 @@
 from .frequency_prior import evaluate_frequency_prior, frequency_prior_sample
+from .inference_inputs import (IMG_EXTENSIONS, InferenceInput,
+                               InferenceInputError, load_boxes_file)
+from .scene_graph_inferencer import SceneGraphInferencer
 
-__all__ = ['evaluate_frequency_prior', 'frequency_prior_sample']
+__all__ = [
+    'evaluate_frequency_prior', 'frequency_prior_sample',
+    'SceneGraphInferencer', 'InferenceInput', 'InferenceInputError',
+    'IMG_EXTENSIONS', 'load_boxes_file'
+]

@@ -30,6 +30,8 @@ def stable_topk(scores: np.ndarray, k: int) -> np.ndarray:
         np.ndarray: (min(k, n),) int64 indices into ``scores``.
     """
     n = scores.shape[0]
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
     if k >= n:
         return np.argsort(-scores, kind='stable')
     kth = np.partition(scores, n - k)[n - k]
@@ -119,6 +121,9 @@ def no_graph_constraint_topk(rel_scores: np.ndarray,
     if best is None:
         best = foreground_max(rel_scores)
     pair_best = pair_scores * best
+    if k <= 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
     if num_pairs > k:
         kth = np.partition(pair_best, num_pairs - k)[num_pairs - k]
         pairs = np.flatnonzero(pair_best >= kth)

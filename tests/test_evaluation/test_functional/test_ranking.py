@@ -100,3 +100,15 @@ def test_no_pairs():
     rows, predicates = no_graph_constraint_topk(
         np.zeros((0, 51)), np.zeros(0), np.zeros(0), 100)
     assert rows.shape == predicates.shape == (0, )
+
+
+def test_zero_k_gives_empty_lists():
+    rel_scores = np.random.default_rng(0).random((5, 4))
+    ones = np.ones(5)
+    assert stable_topk(rel_scores[:, 0], 0).shape == (0, )
+    rows, predicates = no_graph_constraint_topk(rel_scores, ones, ones, 0)
+    assert rows.shape == predicates.shape == (0, )
+    for multi in (False, True):
+        rows, predicates, scores = top_relations(rel_scores, ones, ones, 0,
+                                                 multi)
+        assert rows.shape == predicates.shape == scores.shape == (0, )
