@@ -4,8 +4,11 @@
 # LR decay: steps x0.1 at 10k and 16k iterations; see
 # sgg_schedule_plateau.py for the benchmark's decay on plateau of val R@100.
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=50000, val_interval=2000)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+# Mixed precision: fp16=True runs validation/testing under autocast (float16
+# on CUDA; see docs/inference.md for the CPU), and `tools/train.py --amp`
+# (or optim_wrapper.type='AmpOptimWrapper') trains with it.
+val_cfg = dict(type='ValLoop', fp16=False)
+test_cfg = dict(type='TestLoop', fp16=False)
 
 optim_wrapper = dict(
     type='OptimWrapper',
