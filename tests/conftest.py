@@ -68,3 +68,18 @@ def tiny_sgg_checkpoint(tiny_sgg_config, tmp_path_factory) -> str:
             state_dict=model.state_dict(),
             meta=dict(dataset_meta=dict(load_vocabulary()))), path)
     return path
+
+
+@pytest.fixture(scope='session')
+def tiny_test_infos(tiny_sgg_config) -> list:
+    """Data infos (``img_path``, ``bboxes``, ``bbox_labels`` ...) of the
+    test images of ``tiny_sgg_config``."""
+    from mmsgg_rde.datasets import VG150Dataset
+    dataset_cfg = Config.fromfile(tiny_sgg_config).test_dataloader.dataset
+    dataset = VG150Dataset(
+        **{
+            key: value
+            for key, value in dataset_cfg.items()
+            if key not in ('type', 'indices')
+        })
+    return [dataset.get_data_info(i) for i in range(TINY_NUM_TEST_IMAGES)]

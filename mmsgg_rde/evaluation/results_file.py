@@ -9,8 +9,10 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmdet.registry import DATASETS, METRICS
+from mmengine.config import Config
 from mmengine.evaluator import Evaluator
 from mmengine.fileio import load
+from mmengine.registry import init_default_scope
 
 from mmsgg_rde.datasets.vg150_io import DEFAULT_DICT_FILE
 from .functional import RECORD_DTYPE, per_class_recall, predicate_confusion
@@ -159,24 +161,26 @@ def predicate_confusion_matrix(data: dict, iou_thr: float = 0.5) -> np.ndarray:
 
 def training_predicate_counts(predicates: Sequence[str],
                               dict_file: str = DEFAULT_DICT_FILE,
-                              train_dataset_cfg: Optional[dict] = None
+                              config: Optional[Union[str, Config]] = None
                               ) -> np.ndarray:
     """How often each predicate occurs in training, to sort and group them.
 
     Args:
         predicates: (C,) predicate names.
         dict_file: A VG-SGG dicts file whose ``predicate_count`` is used
-            when ``train_dataset_cfg`` is None (VG-150's shipped file by
-            default).
-        train_dataset_cfg: A train dataset config (e.g. a config's
-            ``train_dataloader.dataset``): its frequency statistics (the
-            triplets the frequency bias counts) are used.
+            when ``config`` is None (VG-150's shipped file by default).
+        config: A config (or its file): the frequency statistics of its
+            ``train_dataloader.dataset`` (the triplets the frequency bias
+            counts) are used.
 
     Returns:
         np.ndarray: (C,) counts.
     """
-    if train_dataset_cfg is not None:
-        dataset = DATASETS.build(dict(train_dataset_cfg, lazy_init=True))
+    if config is not None:
+        cfg = Config.fromfile(config) if isinstance(config, str) else config
+        init_default_scope(cfg.get('default_scope', 'mmdet'))
+        dataset = DATASETS.build(
+            dict(cfg.train_dataloader.dataset, lazy_init=True))
         fg_matrix = dataset.get_statistics()['fg_matrix']
         counts = fg_matrix[:, :, 1:].sum(axis=(0, 1))
         if counts.shape != (len(predicates), ):

@@ -1,20 +1,11 @@
 import os.path as osp
 import shutil
-from collections import OrderedDict
 
 import mmcv
 import pytest
 from mmengine.config import Config
-from mmengine.runner import CheckpointLoader
 
 from mmsgg_rde.apis import draw_test_scene_graphs
-
-
-@pytest.fixture(autouse=True)
-def restore_checkpoint_loaders():
-    schemes = OrderedDict(CheckpointLoader._schemes)
-    yield
-    CheckpointLoader._schemes = schemes
 
 
 def test_draws_the_first_test_images(tiny_sgg_config, tiny_sgg_checkpoint,

@@ -1,43 +1,26 @@
 """SceneGraphInferencer on the tiny SynthVG with a random tiny model."""
 import json
 import os.path as osp
-from collections import OrderedDict
 
 import mmcv
 import numpy as np
 import pytest
-from mmengine.config import Config
-from mmengine.runner import CheckpointLoader
 
 from mmsgg_rde.apis import InferenceInputError, SceneGraphInferencer
-from mmsgg_rde.datasets import VG150Dataset
+from mmsgg_rde.datasets import load_vocabulary
 
 NUM_IMAGES = 3
 
 
-@pytest.fixture(autouse=True)
-def restore_checkpoint_loaders():
-    """The inferencer guards mmengine's checkpoint loaders; undo it."""
-    schemes = OrderedDict(CheckpointLoader._schemes)
-    yield
-    CheckpointLoader._schemes = schemes
-
-
 @pytest.fixture(scope='module')
-def test_images(tiny_sgg_config):
+def test_images(tiny_test_infos):
     """Paths and annotated boxes/labels of the first test images."""
-    dataset_cfg = Config.fromfile(tiny_sgg_config).test_dataloader.dataset
-    dataset = VG150Dataset(**{
-        k: v
-        for k, v in dataset_cfg.items() if k not in ('type', 'indices')
-    })
-    infos = [dataset.get_data_info(i) for i in range(NUM_IMAGES)]
+    classes = load_vocabulary()['classes']
+    infos = tiny_test_infos[:NUM_IMAGES]
     return [info['img_path'] for info in infos], [
         dict(
             bboxes=info['bboxes'].tolist(),
-            labels=[
-                dataset.metainfo['classes'][i] for i in info['bbox_labels']
-            ]) for info in infos
+            labels=[classes[i] for i in info['bbox_labels']]) for info in infos
     ]
 
 

@@ -9,10 +9,7 @@ from collections import OrderedDict
 
 import mmcv
 import pytest
-from mmengine.config import Config
 from mmengine.runner import CheckpointLoader
-
-from mmsgg_rde.datasets import VG150Dataset
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -49,14 +46,9 @@ def tested(tiny_sgg_config, tiny_sgg_checkpoint, tmp_path_factory, run_tool,
 
 
 def test_infer_cli_writes_json_and_pictures(tiny_sgg_config,
-                                            tiny_sgg_checkpoint, tmp_path,
-                                            capsys):
-    dataset_cfg = Config.fromfile(tiny_sgg_config).test_dataloader.dataset
-    dataset = VG150Dataset(**{
-        k: v
-        for k, v in dataset_cfg.items() if k not in ('type', 'indices')
-    })
-    infos = [dataset.get_data_info(i) for i in range(2)]
+                                            tiny_sgg_checkpoint,
+                                            tiny_test_infos, tmp_path, capsys):
+    infos = tiny_test_infos[:2]
     images = tmp_path / 'images'
     images.mkdir()
     boxes = {}

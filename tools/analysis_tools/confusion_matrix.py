@@ -11,8 +11,6 @@ import argparse
 import sys
 
 import numpy as np
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
 
 import mmsgg_rde  # noqa: F401  (registers all modules)
 from mmsgg_rde.datasets import DEFAULT_DICT_FILE
@@ -46,13 +44,7 @@ def main() -> int:
     args = parse_args()
     data = load_scene_graph_results(args.results)
     predicates = list(data['dataset_meta']['predicates'])
-    if args.config is None:
-        counts = training_predicate_counts(predicates, args.dict_file)
-    else:
-        cfg = Config.fromfile(args.config)
-        init_default_scope(cfg.get('default_scope', 'mmdet'))
-        counts = training_predicate_counts(
-            predicates, train_dataset_cfg=cfg.train_dataloader.dataset)
+    counts = training_predicate_counts(predicates, args.dict_file, args.config)
     matrix = predicate_confusion_matrix(data, args.iou_thr)
     order = np.lexsort((np.arange(len(counts)), -np.asarray(counts)))
     plot_confusion_matrix(

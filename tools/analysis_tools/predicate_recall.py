@@ -12,11 +12,7 @@ Training frequencies: the train split statistics of ``--config``, else the
 """
 import argparse
 import sys
-from typing import List
 
-import numpy as np
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
 from terminaltables import AsciiTable
 
 import mmsgg_rde  # noqa: F401  (registers all modules)
@@ -45,17 +41,6 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def training_counts(args: argparse.Namespace,
-                    predicates: List[str]) -> np.ndarray:
-    """Training frequency of each predicate (see the module doc)."""
-    if args.config is None:
-        return training_predicate_counts(predicates, args.dict_file)
-    cfg = Config.fromfile(args.config)
-    init_default_scope(cfg.get('default_scope', 'mmdet'))
-    return training_predicate_counts(
-        predicates, train_dataset_cfg=cfg.train_dataloader.dataset)
-
-
 def main() -> int:
     """Compute the recalls, print a table and draw the chart."""
     args = parse_args()
@@ -79,7 +64,7 @@ def main() -> int:
     recalls = {}
     for label, data in zip(labels, files):
         recalls[label], num_gt = predicate_recalls(data, args.k)
-    counts = training_counts(args, predicates)
+    counts = training_predicate_counts(predicates, args.dict_file, args.config)
     groups = frequency_groups(counts)
     order = plot_predicate_recalls(predicates, recalls, counts, groups,
                                    args.out, args.k)
