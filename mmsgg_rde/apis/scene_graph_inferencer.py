@@ -102,7 +102,7 @@ class SceneGraphInferencer(BaseInferencer):
                 if isinstance(model.get(key), dict):
                     model[key].mode = mode
         self.num_visualized_imgs = 0
-        self.num_arrays = 0
+        self.num_inputs = 0
         super().__init__(
             model=model, weights=weights, device=device, scope=scope)
         self.model = revert_sync_batchnorm(self.model)
@@ -290,8 +290,8 @@ class SceneGraphInferencer(BaseInferencer):
             raise ValueError('batch_size must be >= 1 and num_relations >= '
                              f'0, got {batch_size} and {num_relations}.')
         items = attach_boxes(
-            list_images(inputs, start_index=self.num_arrays), boxes)
-        self.num_arrays += sum(isinstance(i.source, np.ndarray) for i in items)
+            list_images(inputs, start_index=self.num_inputs), boxes)
+        self.num_inputs += len(items)
         if self.mode != 'sgdet' and all(i.boxes is None for i in items):
             raise InferenceInputError(
                 f'The model runs in {self.mode} mode, which takes the '

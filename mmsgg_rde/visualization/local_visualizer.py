@@ -13,7 +13,9 @@ from mmengine.dist import master_only
 
 from mmsgg_rde.evaluation.functional import top_relations
 
-__all__ = ['SceneGraphLocalVisualizer', 'DrawnGraph', 'object_colors']
+__all__ = [
+    'SceneGraphLocalVisualizer', 'DrawnGraph', 'object_colors', 'circle_order'
+]
 
 #: Curvature (matplotlib ``arc3`` rad) of an arrow whose reverse is drawn
 #: too, so that A -> B and B -> A do not overlap.
@@ -51,6 +53,35 @@ def _numpy(value: object, dtype: Optional[type] = None) -> np.ndarray:
         # bfloat16 (autocast on CPU) has no numpy dtype.
         value = (value.float() if value.is_floating_point() else value).numpy()
     return np.asarray(value, dtype=dtype)
+
+
+def circle_order(nodes: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """Order graph nodes for a circular layout: connected components one
+    after the other, each in breadth-first order from its smallest node,
+    so that related objects sit near each other.
+
+    Args:
+        nodes: (n,) node ids, ascending.
+        pairs: (E, 2) edges between them.
+
+    Returns:
+        np.ndarray: (n,) the node ids in circle order.
+    """
+    neighbours = {int(n): set() for n in nodes}
+    for s, o in np.asarray(pairs).reshape(-1, 2).tolist():
+        neighbours[s].add(o)
+        neighbours[o].add(s)
+    order, seen = [], set()
+    for start in neighbours:
+        queue = [start] if start not in seen else []
+        seen.update(queue)
+        while queue:
+            node = queue.pop(0)
+            order.append(node)
+            for nxt in sorted(neighbours[node] - seen):
+                seen.add(nxt)
+                queue.append(nxt)
+    return np.asarray(order, dtype=np.int64)
 
 
 def object_colors(num: int) -> List[Tuple[int, int, int]]:
@@ -303,22 +334,26 @@ class SceneGraphLocalVisualizer(DetLocalVisualizer):
 
     def _draw_graph_panel(self, size: int, graph: DrawnGraph,
                           title: str) -> np.ndarray:
-        """The graph in a ``size`` x ``size`` white panel, nodes on a
-        circle in index order."""
+        """The graph in a ``size`` x ``size`` white panel: the objects of
+        the drawn relations (all drawn objects if there is none) on a circle
+        in :func:`circle_order`."""
         self.set_image(np.full((size, size, 3), 255, dtype=np.uint8))
         font_size = self._font_size(size)
         colors = object_colors(len(graph.bboxes))
-        num = len(graph.objects)
-        angles = 2 * np.pi * np.arange(num) / max(num, 1) - np.pi / 2
-        centre = np.array([size / 2, size / 2 + font_size])
-        radius = 0.36 * size
+        nodes = circle_order(
+            np.unique(graph.pairs) if len(graph.pairs) else graph.objects,
+            graph.pairs)
+        angles = 2 * np.pi * np.arange(len(nodes)) / max(len(nodes),
+                                                         1) - np.pi / 2
         points = np.zeros((len(graph.bboxes), 2))
-        points[graph.objects] = centre + radius * np.stack(
-            [np.cos(angles), np.sin(angles)], axis=1)
-        self._draw_arrows(graph, points, colors, 0.06 * size, font_size)
-        for i, text in zip(graph.objects, self._object_texts(graph)):
+        points[nodes] = np.array([size / 2, size / 2 + font_size]) + (
+            0.36 * size *
+            np.stack([np.cos(angles), np.sin(angles)], 1))
+        self._draw_arrows(graph, points, colors, 0.05 * size, font_size)
+        texts = dict(zip(graph.objects.tolist(), self._object_texts(graph)))
+        for i in nodes:
             self.draw_texts(
-                text,
+                texts.get(int(i), str(i)),
                 points[i],
                 font_sizes=font_size,
                 colors=self.text_color,

@@ -100,3 +100,11 @@ def test_names_from_dataset_meta_or_ids(visualizer):
 def test_bad_arguments():
     with pytest.raises(ValueError, match='num_relations must be >= 0'):
         SceneGraphLocalVisualizer(name='bad_vis', num_relations=-1)
+
+
+def test_circle_order_keeps_components_together():
+    from mmsgg_rde.visualization import circle_order
+    nodes = np.array([0, 1, 2, 3, 5, 7])
+    pairs = np.array([[7, 0], [2, 5], [0, 3], [5, 1]])
+    assert circle_order(nodes, pairs).tolist() == [0, 3, 7, 1, 5, 2]
+    assert circle_order(nodes[:2], np.zeros((0, 2))).tolist() == [0, 1]
