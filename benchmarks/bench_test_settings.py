@@ -6,10 +6,12 @@ switch of ``configs/_base_/amp.py``), and prints each setting's metrics and
 the largest change of any metric against batch 1 in fp32.
 
 Batches pad their images to a common size, which shifts the features of
-the smaller images near their bottom and right borders; autocast computes
-in float16 on CUDA and bfloat16 on the CPU. mmcv's CPU RoIAlign has no
-bfloat16 kernel, so on the CPU the RoIAlign inputs are cast to float32 (the
-rest of the model runs under autocast); on CUDA nothing is changed.
+the smaller images near their bottom and right borders. The switch computes
+in float16 on CUDA and in bfloat16 on the CPU (mmengine's choice); on the
+CPU the script also emulates CUDA's float16 with
+``torch.autocast('cpu', dtype=torch.float16)``. mmcv's CPU RoIAlign has
+neither kernel, so on the CPU its inputs are cast to float32 (the rest of
+the model runs under autocast); on CUDA nothing is changed.
 
 Usage::
 
@@ -18,7 +20,7 @@ Usage::
 """
 import argparse
 import tempfile
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from mmcv.ops import RoIAlign
@@ -53,20 +55,30 @@ def float32_roi_align(model: torch.nn.Module) -> None:
 
 
 def test_metrics(cfg: Config, checkpoint: str, batch_size: int,
-                 amp: bool) -> Tuple[Dict[str, float], int]:
-    """Test ``checkpoint`` with a batch size and precision: the metrics
-    and the number of test images."""
+                 amp: Optional[torch.dtype]) -> Tuple[Dict[str, float], int]:
+    """Test ``checkpoint`` with a batch size, in float32 or under autocast
+    to ``amp``: the metrics and the number of test images.
+
+    On CUDA (float16) and for bfloat16 on the CPU this is the config switch
+    ``test_cfg.fp16=True``; float16 on the CPU (CUDA's format, emulated)
+    wraps the test in ``torch.autocast('cpu', dtype=torch.float16)``.
+    """
     cfg = cfg.copy()
     cfg.test_dataloader.batch_size = batch_size
-    cfg.test_cfg = dict(cfg.get('test_cfg') or {}, fp16=amp)
+    on_cpu = not torch.cuda.is_available()
+    emulated = on_cpu and amp == torch.float16
+    cfg.test_cfg = dict(
+        cfg.get('test_cfg') or {}, fp16=amp is not None and not emulated)
     cfg.load_from = checkpoint
     cfg.work_dir = tempfile.mkdtemp(prefix='bench_test_settings_')
     cfg.visualizer.pop('name', None)
     setup_checkpoint_compat(cfg)
     runner = Runner.from_cfg(cfg)
-    if amp and not torch.cuda.is_available():
+    if amp is not None and on_cpu:
         float32_roi_align(runner.model)
-    return runner.test(), len(runner.test_dataloader.dataset)
+    with torch.autocast('cpu', dtype=torch.float16, enabled=emulated):
+        metrics = runner.test()
+    return metrics, len(runner.test_dataloader.dataset)
 
 
 def main() -> None:
@@ -81,12 +93,15 @@ def main() -> None:
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     MMLogger.get_instance('bench_test_settings', log_level='WARNING')
-    settings: List[Tuple[str, int, bool]] = [(f'batch {b}', b, False)
-                                             for b in args.batch_sizes]
+    settings: List[Tuple[str, int,
+                         Optional[torch.dtype]]] = [(f'batch {b}', b, None)
+                                                    for b in args.batch_sizes]
     if 1 not in args.batch_sizes:
-        settings.insert(0, ('batch 1', 1, False))
+        settings.insert(0, ('batch 1', 1, None))
     if args.amp:
-        settings.append(('batch 1, autocast', 1, True))
+        settings.append(('batch 1, autocast float16', 1, torch.float16))
+        if not torch.cuda.is_available():
+            settings.append(('batch 1, autocast bfloat16', 1, torch.bfloat16))
     results = {}
     for name, batch, amp in settings:
         results[name], num_images = test_metrics(cfg, args.checkpoint, batch,

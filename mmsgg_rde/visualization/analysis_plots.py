@@ -99,7 +99,8 @@ def plot_predicate_recalls(names: Sequence[str],
             zorder=2)
     axes[0].set_ylabel(f'R@{k} (%)')
     axes[0].set_ylim(0, 110)
-    axes[0].legend(loc='upper right', fontsize=8)
+    axes[0].legend(
+        loc='lower left', bbox_to_anchor=(0, 1.01), ncol=2, fontsize=8)
     _mark_groups(axes[0], groups, 101)
     if two:
         diff = 100 * (np.asarray(recalls[labels[1]]) -
