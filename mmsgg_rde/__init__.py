@@ -3,7 +3,8 @@
 Importing the package registers every component in mmdet's registries, so a
 config only needs ``custom_imports = dict(imports=['mmsgg_rde'])``.
 """
-from . import datasets, engine, evaluation, models, structures, utils  # noqa
+from . import (datasets, engine, evaluation, models, structures, utils,  # noqa
+               visualization)
 from .version import __version__
 
 __all__ = ['__version__']

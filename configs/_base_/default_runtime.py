@@ -28,7 +28,9 @@ env_cfg = dict(
 
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(
-    type='DetLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+    type='SceneGraphLocalVisualizer',
+    vis_backends=vis_backends,
+    name='visualizer')
 log_processor = dict(type='LogProcessor', window_size=50, by_epoch=False)
 
 log_level = 'INFO'

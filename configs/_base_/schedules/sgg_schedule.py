@@ -12,8 +12,11 @@
 total_batch_size = 12
 
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=50000, val_interval=2000)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+# Mixed precision: fp16=True runs validation/testing under autocast (float16
+# on CUDA; see docs/inference.md for the CPU), and `tools/train.py --amp`
+# (or optim_wrapper.type='AmpOptimWrapper') trains with it.
+val_cfg = dict(type='ValLoop', fp16=False)
+test_cfg = dict(type='TestLoop', fp16=False)
 
 optim_wrapper = dict(
     type='OptimWrapper',
