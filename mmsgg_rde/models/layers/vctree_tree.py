@@ -1,4 +1,5 @@
 """VCTree's trees: learned pair scores and maximum spanning trees."""
+import logging
 import math
 from typing import List, Optional, Sequence, Tuple, Union
 
@@ -143,12 +144,20 @@ class VCTreePairScorer(BaseModule):
                       self.score_sub, self.score_obj):
             nn.init.xavier_normal_(layer.weight)
             nn.init.zeros_(layer.bias)
-        if self._prior is not None:
-            self._apply_prior()
+        if self._prior is None:
             print_log(
-                'VCTreePairScorer: pair prior initialised from dataset '
-                'statistics.',
-                logger='current')
+                'VCTreePairScorer: no dataset statistics given (set_prior, '
+                'which DatasetPriorHook should call); pair_prior keeps its '
+                'values, and while it is zero every tree score is 0.5 and '
+                'the scorer gets no gradient.',
+                logger='current',
+                level=logging.WARNING)
+            return
+        self._apply_prior()
+        print_log(
+            'VCTreePairScorer: pair prior initialised from dataset '
+            'statistics.',
+            logger='current')
 
     def forward(self, obj_feats: Tensor, class_embeds: Tensor,
                 box_info: Tensor, overlaps: Tensor, class_probs: Tensor,

@@ -19,7 +19,8 @@ from torch import Tensor
 from torch.nn import functional as F
 
 import mmsgg_rde  # noqa: F401  (registers the modules)
-from mmsgg_rde.models.layers import RelationContextOutput
+from mmsgg_rde.models.layers import (RelationContextOutput,
+                                     relatedness_targets, tree_score_loss)
 from mmsgg_rde.utils.sgb_conversion import RELATION_PREDICTOR_CONVERTERS
 
 FIXTURE_DIR = osp.join(
@@ -168,6 +169,18 @@ def difference(ours: Tensor, ref: Tensor) -> Tuple[float, float]:
     return diff, diff / max(ref.abs().max().item(), 1e-12)
 
 
+def tree_loss(out: RelationContextOutput, inputs: dict) -> Tensor:
+    """VCTree's tree-score loss with targets from the recorded relations."""
+    counts = inputs['num_objs'].tolist()
+    relations = inputs['relations'].split([n * n for n in counts])
+    targets = [
+        relatedness_targets(n,
+                            rel.view(n, n).nonzero())
+        for rel, n in zip(relations, counts)
+    ]
+    return tree_score_loss(out.tree_logits, targets)
+
+
 def _ours(out: RelationContextOutput, key: str) -> Tensor:
     """Our output compared with the benchmark's ``key``."""
     if key == 'obj_preds':
@@ -216,6 +229,9 @@ def differences(name: str,
         expected = _reference(ref[key], key, num_classes)
         assert ours is not None and ours.shape == expected.shape, key
         result[key] = difference(ours.detach(), expected)
+    if 'binary_loss' in ref:
+        result['binary_loss'] = difference(
+            tree_loss(out, record['inputs']).detach(), ref['binary_loss'])
     if mode == 'predcls' and out.obj_logits is None:
         labels = to_ours(ref['obj_logits'].argmax(1), num_classes)
         result['obj_logits'] = difference(out.obj_labels, labels)
