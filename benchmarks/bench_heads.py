@@ -169,9 +169,8 @@ def main() -> int:
     parser.add_argument('--iters', type=int, default=5)
     args = parser.parse_args()
     activate(args.sgb_root)
-    from mmengine.logging import MMLogger
-
     import predictor_parity as common
+    from mmengine.logging import MMLogger
     MMLogger.get_instance('mmengine', log_level='WARNING')
     sizes = dict(
         common.FULL,
