@@ -221,13 +221,21 @@ def max_spanning_trees(scores: Sequence[Tensor]
     num_imgs, width = len(sizes), max(sizes, default=0)
     if width == 0:
         return [(np.zeros(0, np.int64), np.zeros(0, np.int64)) for _ in sizes]
-    roots = torch.stack([
-        s.mean(1).argmax() if s.numel() else s.new_zeros((), dtype=torch.long)
-        for s in scores
-    ]).cpu().numpy()
+    # One transfer for all images: the root (highest row mean, first on
+    # ties) and the scores.
+    roots = [
+        s.mean(1).argmax().view(1) if s.numel() else s.new_zeros(
+            1, dtype=torch.long) for s in scores
+    ]
+    flat = torch.cat([s.detach().float().flatten() for s in scores] +
+                     [r.to(torch.float32) for r in roots]).cpu().numpy()
+    roots = flat[-num_imgs:].astype(np.int64)
     padded = np.full((num_imgs, width, width), -np.inf, dtype=np.float32)
-    for b, s in enumerate(scores):
-        padded[b, :sizes[b], :sizes[b]] = s.detach().float().cpu().numpy()
+    offset = 0
+    for b, size in enumerate(sizes):
+        padded[b, :size, :size] = flat[offset:offset + size * size].reshape(
+            size, size)
+        offset += size * size
     rows = np.arange(num_imgs)
     sizes_arr = np.array(sizes)
     remaining = np.arange(width)[None] < sizes_arr[:, None]
