@@ -156,9 +156,15 @@ class ObjectTransformer(BaseModule):
         Returns:
             Tensor: (N, embed_dims) encoded features, same order.
         """
-        chunks: List[Tensor] = list(feats.split(list(num_objs)))
+        # Images without objects are left out (all their keys masked).
+        chunks: List[Tensor] = [
+            c for c in feats.split(list(num_objs)) if c.size(0)
+        ]
+        if not chunks:
+            return feats
         x = pad_sequence(chunks, batch_first=True)
-        lengths = torch.tensor(list(num_objs), device=feats.device)
+        lengths = torch.tensor([c.size(0) for c in chunks],
+                               device=feats.device)
         valid = torch.arange(x.size(1), device=feats.device) < lengths[:, None]
         for layer in self.layers:
             x = layer['ffn'](layer['attn'](x, valid))

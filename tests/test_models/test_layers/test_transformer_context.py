@@ -20,6 +20,12 @@ def test_object_transformer_attends_within_each_image():
     out = encoder(feats, [4, 3])
     assert torch.allclose(out[:4], encoder(feats[:4], [4]), atol=1e-6)
     assert torch.allclose(out[4:], encoder(feats[4:], [3]), atol=1e-6)
+    # An image without objects changes nothing; gradients stay finite.
+    feats.requires_grad_()
+    with_empty = encoder(feats, [4, 0, 3])
+    assert torch.allclose(with_empty, out, atol=1e-6)
+    with_empty.sum().backward()
+    assert all(p.grad.isfinite().all() for p in encoder.parameters())
 
 
 def test_greedy_label_nms_by_hand():
