@@ -5,8 +5,10 @@
 """
 import pytest
 import torch
-from context_parity import (MODES, assert_parity, convert, differences,
-                            load_fixture)
+from context_parity import (MODES, assert_parity, bg_last, convert,
+                            differences, load_fixture, to_ours)
+
+from mmsgg_rde.models.layers import greedy_label_nms
 
 
 @pytest.fixture(scope='module')
@@ -56,3 +58,11 @@ def test_sgdet_test_labels_come_from_the_label_nms(data):
     record = data['sgdet']['outputs']
     argmax = record['obj_logits'][:, 1:].argmax(1) + 1
     assert not torch.equal(argmax, record['obj_preds'])
+
+
+def test_label_nms_matches_benchmark_corner_cases(data):
+    cases = data['label_nms']
+    for probs, boxes, labels in zip(cases['probs'], cases['boxes_per_cls'],
+                                    cases['labels']):
+        ours = greedy_label_nms(bg_last(probs), boxes[:, 1:], 0.5)
+        assert torch.equal(ours, to_ours(labels, probs.size(1) - 1))
