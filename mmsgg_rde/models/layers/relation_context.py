@@ -30,9 +30,11 @@ class RelationContextOutput(NamedTuple):
     """What a relation context encoder returns for a batch.
 
     Attributes:
-        obj_labels (Tensor): (N,) object labels in 0..C-1 that the relation
+        obj_labels (Tensor): (N,) object labels that the relation
             classifier's frequency bias uses: GT labels in PredCls, the
-            encoder's predictions otherwise.
+            encoder's predictions otherwise (0..C-1; C, background, only
+            where the Transformer's SGDet label NMS leaves an object
+            unlabelled).
         edge_ctx (Tensor): (N, H) per-object context the pair features are
             built from (IMP: the final node states).
         rel_feats (Tensor): (K, D) relation feature f_k of each pair, the
