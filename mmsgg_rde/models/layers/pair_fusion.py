@@ -5,6 +5,7 @@ import torch
 from mmdet.registry import MODELS
 from mmengine.model import BaseModule
 from torch import Tensor, nn
+from torch.nn import functional as F
 
 __all__ = ['PairContextFusion']
 
@@ -19,7 +20,9 @@ class PairContextFusion(BaseModule):
     head and its object's tail (``pair_ctx``), ``post_cat`` projects that
     to the union feature's size, and the product with the pair's union
     feature (through ``up_dim`` when the sizes differ) is the relation
-    feature f_k.
+    feature f_k. ``post_cat`` runs as its subject and object halves on each
+    object, summed per pair (the same map, far fewer products when pairs
+    outnumber objects).
 
     Args:
         in_channels (int): Context size H of each object.
@@ -75,9 +78,14 @@ class PairContextFusion(BaseModule):
         head_tail = self.post_emb(obj_ctx)
         if self.relu:
             head_tail = head_tail.relu()
-        head_tail = head_tail.view(-1, 2, self.in_channels)
-        pair_ctx = torch.cat(
-            [head_tail[pairs[:, 0], 0], head_tail[pairs[:, 1], 1]], dim=1)
+        head, tail = head_tail.view(-1, 2, self.in_channels).unbind(1)
+        sub, obj = pairs[:, 0], pairs[:, 1]
+        pair_ctx = torch.cat([head[sub], tail[obj]], dim=1)
+        # post_cat of [head, tail] is the sum of its two halves' maps: they
+        # run once per object instead of once per pair.
+        weight = self.post_cat.weight
+        gate = F.linear(head, weight[:, :self.in_channels])[sub] + F.linear(
+            tail, weight[:, self.in_channels:], self.post_cat.bias)[obj]
         if self.up_dim is not None:
             union_feats = self.up_dim(union_feats)
-        return self.post_cat(pair_ctx) * union_feats, pair_ctx
+        return gate * union_feats, pair_ctx

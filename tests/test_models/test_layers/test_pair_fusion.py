@@ -17,6 +17,6 @@ def test_pair_features():
     head_tail = fusion.post_emb(ctx).relu().view(4, 2, 3)
     assert torch.equal(pair_ctx[1],
                        torch.cat([head_tail[3, 0], head_tail[2, 1]]))
-    assert torch.allclose(rel_feats,
-                          fusion.post_cat(pair_ctx) * fusion.up_dim(union))
+    assert torch.allclose(
+        rel_feats, fusion.post_cat(pair_ctx) * fusion.up_dim(union), atol=1e-6)
     assert PairContextFusion(3, 5, union_channels=5).up_dim is None
