@@ -27,11 +27,15 @@ import torch
 from torch import Tensor
 
 from .detector import convert_detector, move_background_last
+from .imp import convert_imp_predictor
+from .transformer import convert_transformer_predictor
+from .vctree import convert_vctree_predictor
 
 __all__ = [
     'RELATION_PREDICTOR_CONVERTERS', 'SGBCheckpointError',
     'convert_sgb_checkpoint', 'convert_detector', 'detect_relation_predictor',
-    'load_sgb_checkpoint', 'move_background_last'
+    'load_sgb_checkpoint', 'move_background_last', 'convert_imp_predictor',
+    'convert_transformer_predictor', 'convert_vctree_predictor'
 ]
 
 RelationPredictorConverter = Callable[[Dict[str, Tensor]],
@@ -39,7 +43,11 @@ RelationPredictorConverter = Callable[[Dict[str, Tensor]],
 
 #: Benchmark predictor name (``MODEL.ROI_RELATION_HEAD.PREDICTOR``) ->
 #: converter of its ``roi_heads.relation`` tensors.
-RELATION_PREDICTOR_CONVERTERS: Dict[str, RelationPredictorConverter] = {}
+RELATION_PREDICTOR_CONVERTERS: Dict[str, RelationPredictorConverter] = {
+    'VCTreePredictor': convert_vctree_predictor,
+    'TransformerPredictor': convert_transformer_predictor,
+    'IMPPredictor': convert_imp_predictor,
+}
 
 #: (predictor, a key prefix under ``roi_heads.relation.`` only it has), in
 #: the order they are tested (the causal predictor may hold a Motifs or
