@@ -1,8 +1,21 @@
-"""Run the CPU tests single-threaded.
+"""Run the CPU tests single-threaded; select CUDA tests only with CUDA.
 
 The tiny models of the tests spend their time in thread synchronisation
 when the machine is shared; one thread is several times faster.
+
+Tests marked ``cuda`` need a CUDA device: without one they are deselected
+(``pytest -m cuda`` selects them alone, for ``tools/gpu_check.sh``).
 """
 import torch
 
 torch.set_num_threads(1)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect the ``cuda`` tests when there is no CUDA device."""
+    if torch.cuda.is_available():
+        return
+    cuda = [item for item in items if item.get_closest_marker('cuda')]
+    if cuda:
+        config.hook.pytest_deselected(items=cuda)
+        items[:] = [item for item in items if item not in cuda]
