@@ -5,8 +5,13 @@ when the machine is shared; one thread is several times faster.
 
 Tests marked ``cuda`` need a CUDA device: without one they are deselected
 (``pytest -m cuda`` selects them alone, for ``tools/gpu_check.sh``).
+
+``mmsgg_rde`` is imported first: test modules import mmdet before it (isort
+order), and with mmcv-lite mmdet's models need the ops it registers.
 """
 import torch
+
+import mmsgg_rde  # noqa: F401
 
 torch.set_num_threads(1)
 
@@ -18,4 +23,6 @@ def pytest_collection_modifyitems(config, items):
     cuda = [item for item in items if item.get_closest_marker('cuda')]
     if cuda:
         config.hook.pytest_deselected(items=cuda)
-        items[:] = [item for item in items if item not in cuda]
+        items[:] = [
+            item for item in items if not item.get_closest_marker('cuda')
+        ]
