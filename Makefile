@@ -5,6 +5,9 @@ LINT_PATHS := mmsgg_rde configs tools tests benchmarks setup.py
 
 .PHONY: install test demo lint format bench clean
 
+# MMCV=lite (the default for a new venv): mmcv-lite, with the RoIAlign/NMS
+# kernels of mmsgg_rde/ops, in about a minute. MMCV=full: mmcv with its
+# compiled ops, built from source (CI: .ci/run). See README "Two commands".
 install:
 	@bash tools/install.sh
 
@@ -28,6 +31,7 @@ format: install
 bench: install
 	$(PY) benchmarks/bench_metric.py
 	$(PY) benchmarks/bench_vg150_loader.py
+	$(PY) benchmarks/bench_ops.py
 
 clean:
 	rm -rf work_dirs build *.egg-info mmsgg_rde/.mim
