@@ -163,8 +163,9 @@ def batched_nms_runner(boxes: Tensor, scores: Tensor, labels: Tensor,
 def cases(args: argparse.Namespace) -> List[Tuple[str, Dict[str, Callable]]]:
     """(name, {backend: runner}) of every timed case."""
     gen = torch.Generator().manual_seed(args.seed)
-    backends = ['torch'
-                ] + (['torchvision'] if fallback._TV_OPS is not None else [])
+    backends = ['torch']
+    if fallback.BACKEND == 'torchvision':
+        backends.append('torchvision')
     try:
         compiled = mmcv_ops_backend() == 'mmcv'
     except ImportError:

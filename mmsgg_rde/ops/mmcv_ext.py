@@ -42,8 +42,8 @@ def _import_torchvision_ops() -> Optional[object]:
     """``torchvision.ops`` if its compiled kernels load, else ``None``."""
     try:
         from torchvision import ops
-        torch.ops.torchvision.roi_align  # noqa: B018  (raises if not built)
-        torch.ops.torchvision.nms  # noqa: B018
+        for name in ('roi_align', 'nms'):
+            getattr(torch.ops.torchvision, name)  # raises if not built
     except (ImportError, AttributeError, RuntimeError, OSError):
         return None
     return ops

@@ -116,6 +116,7 @@ def test_nms_without_boxes():
 
 
 def test_kernels_not_provided_name_themselves():
+    assert set(mmcv_ext.PROVIDED) <= set(vars(mmcv_ext))
     with pytest.raises(NotImplementedError, match="'deform_conv_forward'"):
         mmcv_ext.deform_conv_forward(torch.zeros(1))
     with pytest.raises(AttributeError):
