@@ -130,9 +130,9 @@ echo "[gpu-check] step 1 done at $(elapsed)"
 
 say "2/4 test suite (CUDA tests: pytest -m cuda, selected only with CUDA)"
 set +e
-OMP_NUM_THREADS=1 "$PYTHON" -m pytest -q -p no:cacheprovider -rs tests 2>&1 | tail -n 25
+OMP_NUM_THREADS=1 "$PYTHON" -m pytest -q -rs tests 2>&1 | tail -n 25
 TESTS_RC=${PIPESTATUS[0]}
-OMP_NUM_THREADS=1 "$PYTHON" -m pytest -q -p no:cacheprovider -m cuda tests 2>&1 | tail -n 3
+OMP_NUM_THREADS=1 "$PYTHON" -m pytest -q -m cuda tests 2>&1 | tail -n 3
 set -e
 echo "[gpu-check] test suite exit code $TESTS_RC; step 2 done at $(elapsed)"
 
