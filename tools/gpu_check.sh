@@ -166,9 +166,10 @@ for path in sorted(glob.glob(f'{work}/*/vis_data/scalars.json')):
         (train.append(rec) if 'loss' in rec else test.update(rec))
 times = [r['time'] for r in train if 'time' in r]
 mem = max((r.get('memory', 0) for r in train), default=0)
+mem = f'{mem} MiB' if mem else 'not logged (CPU)'
 print(f'training: {iters} iterations in {train_s} s wall (with start-up and '
       f'the final validation); median logged s/iter {statistics.median(times):.3f}; '
-      f'peak memory {mem} MiB; last loss {train[-1]["loss"]:.3f}')
+      f'peak GPU memory {mem}; last loss {train[-1]["loss"]:.3f}')
 keys = ('R@20', 'R@50', 'R@100', 'mR@50', 'ng-R@50', 'zR@50')
 print(f'test ({test_s} s wall): ' + ', '.join(
     f'{k} {test.get(f"predcls/{k}", float("nan")):.2f}' for k in keys))
