@@ -97,7 +97,12 @@ if __name__ == '__main__':
         cmdclass={'build_py': BuildPyWithMimFiles},
         python_requires='>=3.8',
         license='Apache License 2.0',
-        install_requires=parse_requirements('requirements/runtime.txt') +
-        parse_requirements('requirements/mmcv.txt'),
-        extras_require={'tests': parse_requirements('requirements/tests.txt')},
+        # mmcv comes compiled (mmcv) or pure Python (mmcv-lite, with the
+        # ops of mmsgg_rde/ops): either satisfies us, so neither is required.
+        install_requires=parse_requirements('requirements/runtime.txt'),
+        extras_require={
+            'mmcv': parse_requirements('requirements/mmcv.txt'),
+            'mmcv-lite': parse_requirements('requirements/mmcv-lite.txt'),
+            'tests': parse_requirements('requirements/tests.txt')
+        },
         zip_safe=False)

@@ -11,6 +11,12 @@ test pipeline keeps: shorter side 600, longer at most 1000):
 - SGDet: the detector's 80 detections (its score threshold is set to 0 so
   that random weights still give 80), all 6,320 ordered pairs.
 
+``--size tiny`` runs the SynthVG demo configs (``configs/demo/
+motifs_demo_predcls.py``, ``configs/rde/motifs_rde_demo_predcls.py``, also
+in SGDet) on 128 x 96 images instead, a quick CPU rehearsal for
+``tools/gpu_check.sh --dry-run``. The op kernels are mmcv's compiled ones
+where mmcv has them, else ``mmsgg_rde.ops`` (printed).
+
 Each (model, mode) runs in its own process: ``model.test_step`` (data
 preprocessor and predict) on ``--batch-size`` images, ``--warmup`` then
 ``--iters`` timed batches; images/s is the median. Peak memory: on CUDA
@@ -22,6 +28,7 @@ memory unless the plain config is used for deployment).
 Usage::
 
     python benchmarks/bench_inference.py [--device cuda] [--iters 3]
+    python benchmarks/bench_inference.py --size tiny --iters 5
 """
 import argparse
 import multiprocessing
@@ -41,12 +48,21 @@ from mmengine.structures import InstanceData
 from terminaltables import AsciiTable
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIGS = {
-    ('Motifs', 'predcls'): 'configs/motifs/motifs_x101_fpn_predcls_vg150.py',
-    ('Motifs+RDE', 'predcls'): 'configs/rde/motifs_rde_predcls.py',
-    ('Motifs', 'sgdet'): 'configs/motifs/motifs_x101_fpn_sgdet_vg150.py',
-    ('Motifs+RDE', 'sgdet'): 'configs/rde/motifs_rde_sgdet.py',
+#: Per ``--size``: the configs of each (model, mode), the image size (W, H)
+#: and the PredCls GT boxes per image.
+SIZES = {
+    'protocol': ({
+        'Motifs': ('configs/motifs/motifs_x101_fpn_predcls_vg150.py',
+                   'configs/motifs/motifs_x101_fpn_sgdet_vg150.py'),
+        'Motifs+RDE': ('configs/rde/motifs_rde_predcls.py',
+                       'configs/rde/motifs_rde_sgdet.py'),
+    }, (800, 600), 11),
+    'tiny': ({
+        'Motifs': ('configs/demo/motifs_demo_predcls.py', ) * 2,
+        'Motifs+RDE': ('configs/rde/motifs_rde_demo_predcls.py', ) * 2,
+    }, (128, 96), 11),
 }
+MODES = ('predcls', 'sgdet')
 
 
 def make_batch(args: argparse.Namespace, rng: np.random.Generator) -> dict:
@@ -86,8 +102,9 @@ def run_one(name: str, mode: str, args: argparse.Namespace,
     init_default_scope('mmdet')
     device = torch.device(args.device)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    cfg = Config.fromfile(osp.join(REPO_ROOT, CONFIGS[name, mode]))
-    cfg.model.detector_checkpoint = None
+    config = SIZES[args.size][0][name][MODES.index(mode)]
+    cfg = Config.fromfile(osp.join(REPO_ROOT, config))
+    cfg.model.update(mode=mode, detector_checkpoint=None)
     cfg.model.test_cfg.rcnn.score_thr = 0.
     torch.manual_seed(0)
     model = MODELS.build(cfg.model).to(device).eval()
@@ -128,13 +145,19 @@ def main() -> None:
     parser.add_argument('--device', default='cpu', help='cpu or cuda[:i]')
     parser.add_argument('--modes', nargs='+', default=['predcls', 'sgdet'])
     parser.add_argument('--batch-size', type=int, default=1)
-    parser.add_argument('--iters', type=int, default=3)
+    parser.add_argument('--size', choices=sorted(SIZES), default='protocol')
+    parser.add_argument(
+        '--iters', '--images', type=int, default=3, help='timed batches')
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument(
-        '--image-size', type=int, nargs=2, default=(800, 600), help='W H')
-    parser.add_argument('--num-objects', type=int, default=11)
+        '--image-size', type=int, nargs=2, help='W H (default: per --size)')
+    parser.add_argument(
+        '--num-objects', type=int, help='PredCls boxes (default: per --size)')
     args = parser.parse_args()
+    _, image_size, num_objects = SIZES[args.size]
+    args.image_size = args.image_size or image_size
+    args.num_objects = args.num_objects or num_objects
     context = multiprocessing.get_context('spawn')
     rows = [('mode', 'model', 'images/s', 'peak MB', 'objects', 'pairs',
              'params M')]
@@ -155,9 +178,11 @@ def main() -> None:
     device = (
         torch.cuda.get_device_name(args.device)
         if args.device.startswith('cuda') else f'CPU, {args.threads} threads')
-    print(f'Inference at {args.image_size[0]}x{args.image_size[1]}, batch '
-          f'{args.batch_size}, {device}, random weights, median of '
-          f'{args.iters} after {args.warmup} warm-up:')
+    from mmsgg_rde.ops import mmcv_ops_backend
+    print(f'Inference ({args.size} sizes) at {args.image_size[0]}x'
+          f'{args.image_size[1]}, batch {args.batch_size}, {device}, torch '
+          f'{torch.__version__}, mmcv ops: {mmcv_ops_backend()}, random '
+          f'weights, median of {args.iters} after {args.warmup} warm-up:')
     print(AsciiTable(rows).table)
 
 

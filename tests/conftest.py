@@ -1,7 +1,13 @@
-"""Run the CPU tests single-threaded; a tiny scene graph model for tests.
+"""CPU tests single-threaded, CUDA tests only with CUDA, tiny test models.
 
 The tiny models of the tests spend their time in thread synchronisation
 when the machine is shared; one thread is several times faster.
+
+Tests marked ``cuda`` need a CUDA device: without one they are deselected
+(``pytest -m cuda`` selects them alone, for ``tools/gpu_check.sh``).
+
+``mmsgg_rde`` is imported first: test modules import mmdet before it (isort
+order), and with mmcv-lite mmdet's models need the ops it registers.
 """
 import os.path as osp
 
@@ -10,6 +16,8 @@ import torch
 from mmdet.registry import MODELS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
+
+import mmsgg_rde  # noqa: F401
 
 torch.set_num_threads(1)
 
@@ -56,7 +64,6 @@ def tiny_sgg_config(tiny_synthvg, tmp_path_factory) -> str:
 def tiny_sgg_checkpoint(tiny_sgg_config, tmp_path_factory) -> str:
     """A randomly initialised (seed 0) checkpoint of ``tiny_sgg_config``
     with the vocabulary in ``meta['dataset_meta']``, as the Runner saves."""
-    import mmsgg_rde  # noqa: F401
     from mmsgg_rde.datasets import load_vocabulary
     init_default_scope('mmdet')
     torch.manual_seed(0)
@@ -83,3 +90,15 @@ def tiny_test_infos(tiny_sgg_config) -> list:
             if key not in ('type', 'indices')
         })
     return [dataset.get_data_info(i) for i in range(TINY_NUM_TEST_IMAGES)]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect the ``cuda`` tests when there is no CUDA device."""
+    if torch.cuda.is_available():
+        return
+    cuda = [item for item in items if item.get_closest_marker('cuda')]
+    if cuda:
+        config.hook.pytest_deselected(items=cuda)
+        items[:] = [
+            item for item in items if not item.get_closest_marker('cuda')
+        ]
