@@ -22,7 +22,6 @@ from terminaltables import AsciiTable
 import mmsgg_rde  # noqa: F401  (registers all modules)
 from mmsgg_rde.apis import evaluate_frequency_prior
 from mmsgg_rde.datasets import ensure_synthvg
-from mmsgg_rde.utils import setup_checkpoint_compat
 
 #: (row name, config) trained and tested in this order.
 DEMO_RUNS = (
@@ -59,7 +58,6 @@ def load_config(path: str, args: argparse.Namespace, name: str) -> Config:
 
 def train_and_test(cfg: Config) -> Dict[str, float]:
     """Train with the Runner, then evaluate the final model on test."""
-    setup_checkpoint_compat(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
     return runner.test()

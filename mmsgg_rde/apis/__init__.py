@@ -1,3 +1,11 @@
+from .dataset_pictures import draw_test_scene_graphs
 from .frequency_prior import evaluate_frequency_prior, frequency_prior_sample
+from .inference_inputs import (IMG_EXTENSIONS, InferenceInput,
+                               InferenceInputError, load_boxes_file)
+from .scene_graph_inferencer import SceneGraphInferencer
 
-__all__ = ['evaluate_frequency_prior', 'frequency_prior_sample']
+__all__ = [
+    'evaluate_frequency_prior', 'frequency_prior_sample',
+    'SceneGraphInferencer', 'InferenceInput', 'InferenceInputError',
+    'IMG_EXTENSIONS', 'load_boxes_file', 'draw_test_scene_graphs'
+]

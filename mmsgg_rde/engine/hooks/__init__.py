@@ -1,4 +1,9 @@
 """Runner hooks of mmsgg_rde."""
+from .checkpoint_match_hook import CheckpointMatchHook, CheckpointMismatchError
 from .dataset_prior_hook import DatasetPriorHook
+from .plateau_stop_hook import PlateauStopHook
 
-__all__ = ['DatasetPriorHook']
+__all__ = [
+    'CheckpointMatchHook', 'CheckpointMismatchError', 'DatasetPriorHook',
+    'PlateauStopHook'
+]

@@ -1,31 +1,7 @@
-"""Box IoUs with the "+1" pixel convention of maskrcnn-benchmark."""
+"""Per-class box IoUs with the "+1" pixel convention of the benchmark."""
 from torch import Tensor
 
-__all__ = ['legacy_bbox_overlaps', 'per_class_overlaps']
-
-
-def legacy_bbox_overlaps(bboxes1: Tensor, bboxes2: Tensor) -> Tensor:
-    """Pairwise IoU of xyxy boxes whose areas count ``w + 1`` pixels.
-
-    The arithmetic follows the benchmark's ``boxlist_iou`` step by step, so
-    values on a threshold compare the same way.
-
-    Args:
-        bboxes1 (Tensor): (N, 4) boxes.
-        bboxes2 (Tensor): (M, 4) boxes.
-
-    Returns:
-        Tensor: (N, M) IoUs.
-    """
-    area1 = (bboxes1[:, 2] - bboxes1[:, 0] + 1) * (
-        bboxes1[:, 3] - bboxes1[:, 1] + 1)
-    area2 = (bboxes2[:, 2] - bboxes2[:, 0] + 1) * (
-        bboxes2[:, 3] - bboxes2[:, 1] + 1)
-    lt = bboxes1[:, None, :2].maximum(bboxes2[:, :2])
-    rb = bboxes1[:, None, 2:].minimum(bboxes2[:, 2:])
-    wh = (rb - lt + 1).clamp(min=0)
-    inter = wh[:, :, 0] * wh[:, :, 1]
-    return inter / (area1[:, None] + area2 - inter)
+__all__ = ['per_class_overlaps']
 
 
 def per_class_overlaps(bboxes_per_cls: Tensor) -> Tensor:

@@ -133,7 +133,9 @@ class BiLSTMContext(BaseModule):
             padded, _ = pad_packed_sequence(
                 self.lstm(packed)[0], batch_first=True)
             valid = _valid_mask(orders, feats.device)
-            out = out.index_put((torch.cat(orders), ), padded[valid])
+            # .to(): under autocast the LSTM returns half precision.
+            out = out.index_put((torch.cat(orders), ),
+                                padded[valid].to(out.dtype))
         return self.proj(out)
 
 
@@ -276,6 +278,9 @@ class HighwayLSTMDecoder(BaseModule):
             logits.append(step_logits)
             labels.append(prev)
         index = (torch.cat(orders), )
-        out_logits = out_logits.index_put(index, torch.stack(logits, 1)[valid])
+        # .to(): under autocast the steps' logits are half precision.
+        out_logits = out_logits.index_put(
+            index,
+            torch.stack(logits, 1)[valid].to(out_logits.dtype))
         out_labels = out_labels.index_put(index, torch.stack(labels, 1)[valid])
         return out_logits, out_labels

@@ -5,7 +5,7 @@ import torch
 from mmdet.registry import TASK_UTILS
 from torch import Tensor
 
-from .box_overlaps import legacy_bbox_overlaps
+from ..detectron import pixel_box_iou
 
 __all__ = ['all_pairs', 'unique_relations', 'RelationSampler']
 
@@ -87,10 +87,9 @@ class RelationSampler:
     Args:
         num (int): Pairs per image. Defaults to 1024.
         pos_fraction (float): Maximum foreground fraction. Defaults to 0.25.
-        iou_threshold (float): SGDet: a detection is the GT object of the
-            best-overlapping GT box if that IoU is >= this (its class target),
-            and a detection pair stands for a GT relation if both boxes
-            overlap the GT boxes with IoU > this. Defaults to 0.5.
+        iou_threshold (float): SGDet: a detection pair stands for a GT
+            relation if both boxes overlap the GT boxes with IoU > this.
+            Defaults to 0.5.
         num_sample_per_gt_rel (int): SGDet: maximum detection pairs
             labelled by one GT relation. Defaults to 4.
         require_overlap (bool): SGDet: background pairs only between
@@ -150,43 +149,16 @@ class RelationSampler:
             torch.cat([pairs, labels[:, None]], 1), possible)
         return triplets[:, :2], triplets[:, 2]
 
-    def assign_detections(self, det_bboxes: Tensor, gt_bboxes: Tensor,
-                          gt_labels: Tensor, bg_label: int) -> Tensor:
-        """Class targets of boxes: the class of the GT box they overlap most.
-
-        A box whose best IoU is below ``iou_threshold`` is background (the
-        benchmark's proposal matcher, without low-quality matches). The
-        predicted class plays no part.
-
-        Args:
-            det_bboxes (Tensor): (D, 4) boxes.
-            gt_bboxes (Tensor): (G, 4) GT boxes.
-            gt_labels (Tensor): (G,) GT classes.
-            bg_label (int): Label of background.
-
-        Returns:
-            Tensor: (D,) long class targets.
-        """
-        targets = gt_labels.new_full((det_bboxes.size(0), ),
-                                     bg_label,
-                                     dtype=torch.long)
-        if gt_bboxes.size(0) == 0 or det_bboxes.size(0) == 0:
-            return targets
-        ious = legacy_bbox_overlaps(gt_bboxes, det_bboxes)
-        best_iou, best_gt = ious.max(dim=0)
-        matched = best_iou >= self.iou_threshold
-        targets[matched] = gt_labels[best_gt[matched]].long()
-        return targets
-
     def sample_detections(self, det_bboxes: Tensor, det_targets: Tensor,
                           gt_bboxes: Tensor, gt_labels: Tensor,
                           gt_pairs: Tensor, gt_rel_labels: Tensor,
                           bg_label: int) -> Tuple[Tensor, Tensor]:
         """Sample pairs of detections (SGDet).
 
-        A detection stands for a GT object if its class target
-        (:meth:`assign_detections`) is that object's class and its box
-        overlaps it with IoU > ``iou_threshold``. A pair of distinct
+        A detection stands for a GT object if its class target (the class of
+        the GT box its proposal overlaps most, SceneGraphRCNN's
+        ``assigned_labels``) is that object's class and its box overlaps it
+        with IoU > ``iou_threshold``. A pair of distinct
         detections standing for a GT relation's subject and object is
         foreground with its predicate; at most ``num_sample_per_gt_rel`` per
         GT relation, drawn with probability proportional to the product of
@@ -209,12 +181,12 @@ class RelationSampler:
         """
         device = det_bboxes.device
         num_dets = det_bboxes.size(0)
-        ious = legacy_bbox_overlaps(gt_bboxes, det_bboxes)
+        ious = pixel_box_iou(gt_bboxes, det_bboxes)
         is_match = (gt_labels[:, None].long() == det_targets[None]) & (
             ious > self.iou_threshold)
         not_self = ~torch.eye(num_dets, dtype=torch.bool, device=device)
         if self.require_overlap:
-            self_ious = legacy_bbox_overlaps(det_bboxes, det_bboxes)
+            self_ious = pixel_box_iou(det_bboxes, det_bboxes)
             possible = (self_ious > 0) & (self_ious < 1)
         else:
             possible = not_self.clone()

@@ -1,68 +1,12 @@
-"""RoI extractors with the scene graph benchmark's FPN conventions."""
-import math
+"""The scene graph benchmark's RoI pooling of union boxes on all levels."""
 from typing import List, Optional, Tuple
 
-import torch
-from mmdet.models.roi_heads.roi_extractors import (BaseRoIExtractor,
-                                                   SingleRoIExtractor)
+from mmdet.models.roi_heads.roi_extractors import BaseRoIExtractor
 from mmdet.registry import MODELS
 from mmdet.utils import ConfigType, OptMultiConfig
 from torch import Tensor, nn
 
-__all__ = ['LegacySingleRoIExtractor', 'AllLevelsRoIExtractor']
-
-
-@MODELS.register_module()
-class LegacySingleRoIExtractor(SingleRoIExtractor):
-    """One FPN level per RoI, chosen as maskrcnn-benchmark's level mapper.
-
-    The level of a box is ``floor(canonical_level + log2(s / canonical_scale
-    + eps))`` clamped to the levels of ``featmap_strides``, where ``s`` is
-    the square root of its "+1" pixel area ``(x2 - x1 + 1) * (y2 - y1 + 1)``
-    (mmdet's ``SingleRoIExtractor`` uses the area without "+1", which moves
-    boxes near a level boundary).
-
-    Args:
-        roi_layer (dict): RoI layer config, e.g. ``dict(type='RoIAlign',
-            output_size=7, sampling_ratio=2, aligned=False)``.
-        out_channels (int): Channels of the feature maps.
-        featmap_strides (list[int]): Strides of the levels (powers of 2).
-        canonical_scale (float): Box size mapped to ``canonical_level``.
-            Defaults to 224.
-        canonical_level (int): Level (log2 of the stride) of boxes of
-            ``canonical_scale``. Defaults to 4.
-        eps (float): Added inside the log. Defaults to 1e-6.
-        init_cfg (dict, optional): Initialisation config.
-    """
-
-    def __init__(self,
-                 roi_layer: ConfigType,
-                 out_channels: int,
-                 featmap_strides: List[int],
-                 canonical_scale: float = 224,
-                 canonical_level: int = 4,
-                 eps: float = 1e-6,
-                 init_cfg: OptMultiConfig = None) -> None:
-        super().__init__(
-            roi_layer=roi_layer,
-            out_channels=out_channels,
-            featmap_strides=featmap_strides,
-            init_cfg=init_cfg)
-        self.canonical_scale = canonical_scale
-        self.canonical_level = canonical_level
-        self.eps = eps
-        self.min_level = int(math.log2(featmap_strides[0]))
-        self.max_level = int(math.log2(featmap_strides[-1]))
-
-    def map_roi_levels(self, rois: Tensor, num_levels: int) -> Tensor:
-        """Level index (0-based) of each of the (k, 5) ``rois``."""
-        scale = torch.sqrt(
-            (rois[:, 3] - rois[:, 1] + 1) * (rois[:, 4] - rois[:, 2] + 1))
-        levels = torch.floor(self.canonical_level +
-                             torch.log2(scale / self.canonical_scale +
-                                        self.eps))
-        levels = levels.clamp(min=self.min_level, max=self.max_level)
-        return levels.long() - self.min_level
+__all__ = ['AllLevelsRoIExtractor']
 
 
 @MODELS.register_module()
@@ -118,8 +62,8 @@ class AllLevelsRoIExtractor(BaseRoIExtractor):
         out_size = self.roi_layers[0].output_size
         # Each level is written into its channels as soon as it is pooled
         # (faster and smaller than concatenating them).
-        pooled = feats[0].new_empty(rois.size(0), channels * self.num_inputs,
-                                    *out_size)
+        pooled = feats[0].new_empty(
+            rois.size(0), channels * self.num_inputs, *out_size)
         for i, (feat, layer) in enumerate(
                 zip(feats[:self.num_inputs], self.roi_layers)):
             pooled[:, i * channels:(i + 1) * channels] = layer(feat, rois)

@@ -24,7 +24,7 @@ class RoIFeatureExtractor(BaseModule):
 
     Args:
         roi_extractor (dict): Config of an mmdet RoI extractor, e.g.
-            ``LegacySingleRoIExtractor``.
+            ``DetectronRoIExtractor``.
         num_fcs (int): Number of FC layers (each followed by ReLU).
             Defaults to 2.
         fc_out_channels (int): Width of the FC layers. Defaults to 4096.

@@ -62,7 +62,7 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
     in SGCls/SGDet, the detector's ``logits`` (N, num_classes + 1),
     background last (mmdet's ``cls_score``). SGDet detections also carry
     ``bboxes_per_cls`` (N, num_classes, 4), the box regressed for each
-    class, and may carry ``priors`` (N, 4), the proposal each came from.
+    class, and in training ``assigned_labels`` (N,), their class targets.
 
     Post-processing follows the scene graph benchmark: object scores are the
     softmax of ``obj_logits`` (1 in PredCls); SGCls labels are its best
@@ -233,24 +233,19 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
                        batch_data_samples: SampleList) -> List[Tensor]:
         """Class targets of objects for training (``num_classes``: bg).
 
-        PredCls/SGCls objects are the GT objects. An SGDet detection gets the
-        class of the GT box that its proposal (``priors``; its own box if it
-        has none) overlaps most, if that IoU reaches the sampler's
-        ``iou_threshold``, whatever class the detector gave it: the
-        benchmark labels proposals before its box head.
+        PredCls/SGCls objects are the GT objects. SGDet detections carry
+        theirs (``assigned_labels``, from :class:`SceneGraphRCNN`): the
+        class of the GT box their proposal overlaps most, whatever class the
+        detector gave them, as the benchmark labels its proposals.
         """
-        targets = []
-        for obj, sample in zip(objects, batch_data_samples):
-            gt = sample.gt_instances
-            if self.mode != 'sgdet':
-                targets.append(gt.labels.long())
-                continue
-            boxes = obj.priors if 'priors' in obj else obj.bboxes
-            targets.append(
-                self.sampler.assign_detections(boxes,
-                                               get_box_tensor(gt.bboxes),
-                                               gt.labels, self.num_classes))
-        return targets
+        if self.mode != 'sgdet':
+            return [s.gt_instances.labels.long() for s in batch_data_samples]
+        if not all('assigned_labels' in obj for obj in objects):
+            raise KeyError(
+                'SGDet training needs the detections\' assigned_labels (the '
+                'GT class of their proposals), which SceneGraphRCNN sets in '
+                'training with train_cfg.sgdet.')
+        return [obj.assigned_labels.long() for obj in objects]
 
     def sample_pairs(self, objects: List[InstanceData],
                      batch_data_samples: SampleList

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from mmsgg_rde.models.layers import (RelationSampler, all_pairs,
-                                     legacy_bbox_overlaps, unique_relations)
+                                     unique_relations)
 
 BG = 9
 
@@ -24,13 +24,6 @@ def test_unique_relations_row_major_first_label():
         torch.tensor([5, 3, 7, 2]))
     assert pairs.tolist() == [[0, 0], [0, 1], [2, 0]]
     assert labels.tolist() == [2, 3, 5]
-
-
-def test_legacy_overlaps_count_plus_one_pixels():
-    ious = legacy_bbox_overlaps(
-        torch.tensor([[0., 0., 9., 9.]]),
-        torch.tensor([[0., 0., 9., 19.], [10., 0., 19., 9.]]))
-    assert ious.tolist() == [[0.5, 0.0]]
 
 
 def test_sample_gt_pairs():
@@ -67,23 +60,6 @@ def test_sample_few_objects():
     pairs, labels = sampler.sample(2, torch.tensor([[1, 0]]),
                                    torch.tensor([4]))
     assert _as_set(pairs, labels) == {(1, 0, 4), (0, 1, 0)}
-
-
-def test_assign_detections_best_gt_from_iou_only():
-    sampler = RelationSampler(iou_threshold=0.5)
-    gt_bboxes = torch.tensor([[0., 0., 9., 9.], [20., 20., 29., 29.]])
-    det_bboxes = torch.tensor([
-        [0., 0., 9., 19.],  # gt 0: IoU exactly 0.5 ("+1" pixels)
-        [0., 0., 9., 20.],  # gt 0: IoU 100 / 210
-        [19., 20., 29., 29.],  # gt 1: IoU 100 / 110
-        [50., 50., 60., 60.],  # nothing
-    ])
-    targets = sampler.assign_detections(det_bboxes, gt_bboxes,
-                                        torch.tensor([3, 4]), BG)
-    assert targets.tolist() == [3, BG, 4, BG]
-    empty = sampler.assign_detections(det_bboxes, gt_bboxes[:0],
-                                      torch.tensor([], dtype=torch.long), BG)
-    assert empty.tolist() == [BG] * 4
 
 
 def _detection_case():

@@ -1,24 +1,11 @@
 import torch
 from mmcv.ops import roi_align
 
-from mmsgg_rde.models.layers import (AllLevelsRoIExtractor,
-                                     LegacySingleRoIExtractor)
+from mmsgg_rde.models.layers import AllLevelsRoIExtractor
 
 ROI_LAYER = dict(
     type='RoIAlign', output_size=2, sampling_ratio=2, aligned=False)
 STRIDES = [4, 8, 16, 32]
-
-
-def test_legacy_levels_use_plus_one_areas():
-    extractor = LegacySingleRoIExtractor(
-        roi_layer=ROI_LAYER, out_channels=2, featmap_strides=STRIDES)
-    sides = torch.tensor([10., 110.5, 111., 222., 223., 446., 447., 2000.])
-    rois = torch.zeros(len(sides), 5)
-    rois[:, 3:] = sides[:, None]
-    # Level k from sqrt((w + 1) * (h + 1)) >= 112 * 2 ** (k - 1): a 111 px
-    # square (112 with "+1") is level 1, where mmdet's mapping says 0.
-    assert extractor.map_roi_levels(rois,
-                                    4).tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
 
 
 def test_all_levels_pools_every_level_and_fuses():

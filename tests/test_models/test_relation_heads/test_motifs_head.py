@@ -253,24 +253,46 @@ def sgdet_objects(samples):
                 labels=logits[:, :NUM_CLASSES].argmax(1),
                 scores=torch.rand(num),
                 logits=logits,
-                priors=boxes,
+                assigned_labels=torch.cat(
+                    [sample.gt_instances.labels,
+                     torch.tensor([NUM_CLASSES])]),
                 bboxes_per_cls=boxes[:, None].repeat(1, NUM_CLASSES, 1) +
                 torch.rand(num, NUM_CLASSES, 4)))
     return objects
 
 
-def test_sgdet_loss_covers_background_detections():
+def test_sgdet_loss_covers_background_detections(monkeypatch):
     torch.manual_seed(0)
     head = MODELS.build(head_cfg('sgdet'))
     head.init_weights()
     samples, _ = samples_and_objects('sgdet')
     objects = sgdet_objects(samples)
+    seen = []
+    forward = head.loss_obj.forward
+
+    def spy(logits, targets, *args, **kwargs):
+        seen.append((logits, targets))
+        return forward(logits, targets, *args, **kwargs)
+
+    monkeypatch.setattr(head.loss_obj, 'forward', spy)
     losses = head.loss(feats(), objects, samples)
-    targets = torch.cat([o.gt_labels for o in objects])
-    # The last detection of each image matches no GT box: background.
-    assert targets.tolist() == [1, 4, 2, NUM_CLASSES, 3, 5, NUM_CLASSES]
     assert set(losses) == {'loss_rel', 'loss_obj'}
-    assert torch.isfinite(losses['loss_obj'])
+    (logits, targets), = seen
+    # Every detection, the background ones (last of each image) included,
+    # in the 151-way loss.
+    assert targets.tolist() == [1, 4, 2, NUM_CLASSES, 3, 5, NUM_CLASSES]
+    assert logits.shape == (7, NUM_CLASSES + 1)
+    torch.testing.assert_close(
+        losses['loss_obj'], torch.nn.functional.cross_entropy(logits, targets))
+
+
+def test_sgdet_training_needs_assigned_labels():
+    head = MODELS.build(head_cfg('sgdet'))
+    samples, _ = samples_and_objects('sgdet')
+    objects = sgdet_objects(samples)
+    del objects[0].assigned_labels
+    with pytest.raises(KeyError, match='assigned_labels'):
+        head.loss(feats(), objects, samples)
 
 
 def test_sgdet_predict_relabels_and_regresses_boxes():

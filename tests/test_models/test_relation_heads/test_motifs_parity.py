@@ -15,9 +15,11 @@ import torch
 from mmdet.registry import MODELS
 from mmengine.structures import InstanceData
 
+from mmsgg_rde.models.detectron import assign_proposal_labels
 from mmsgg_rde.models.layers import load_glove_vectors
 from mmsgg_rde.structures import SceneGraphDataSample
-from mmsgg_rde.utils.sgb_conversion import convert_motif_predictor
+from mmsgg_rde.utils.sgb_conversion import (
+    convert_motif_predictor, convert_relation_feature_extractors)
 
 FIXTURE = osp.join(
     osp.dirname(__file__), '..', '..', 'data', 'parity', 'motifs.pth')
@@ -41,7 +43,7 @@ def head_config(sizes: dict, mode: str, sampler: dict) -> dict:
         num_predicates=sizes['num_predicates'],
         obj_feat_extractor=dict(
             type='RoIFeatureExtractor',
-            roi_extractor=dict(type='LegacySingleRoIExtractor', **roi),
+            roi_extractor=dict(type='DetectronRoIExtractor', **roi),
             fc_out_channels=sizes['mlp_dim']),
         union_feat_extractor=dict(
             type='UnionFeatureExtractor',
@@ -58,10 +60,10 @@ def build_head(data: dict, mode: str, sampler: str = 'protocol'):
     """The head with the benchmark's weights, converted."""
     head = MODELS.build(
         head_config(data['sizes'], mode, data['samplers'][sampler]))
-    state, skipped = convert_motif_predictor({
-        k[len(PREFIX):]: v
-        for k, v in data['weights'].items()
-    })
+    source = {k[len(PREFIX):]: v for k, v in data['weights'].items()}
+    state, skipped = convert_motif_predictor(source)
+    state.update(convert_relation_feature_extractors(source)[0])
+    assert not source
     assert all('untreated' in msg for msg in skipped)
     head.load_state_dict(state, strict=True)
     return head
@@ -96,9 +98,13 @@ def make_inputs(data: dict, mode: str) -> Tuple[tuple, list, list]:
         samples.append(sample)
         if mode == 'sgdet':
             logits = bg_last(img['det_logits'])
+            # SceneGraphRCNN labels the detections by their proposals.
             obj = InstanceData(
                 bboxes=img['det_boxes'],
-                priors=img['det_priors'],
+                assigned_labels=assign_proposal_labels(img['det_priors'],
+                                                       img['gt_boxes'],
+                                                       gt_labels, 0.5,
+                                                       num_classes),
                 bboxes_per_cls=img['det_boxes_per_cls'][:, 1:],
                 logits=logits)
         else:
@@ -263,8 +269,8 @@ def train_differences(data: dict, mode: str) -> dict:
 
     head.sample_pairs = benchmark_pairs
     losses = head.loss(feats, objects, samples)
-    diffs = dict(loss_rel_abs=(losses['loss_rel'] -
-                               ref['loss_rel']).abs().item())
+    diffs = dict(
+        loss_rel_abs=(losses['loss_rel'] - ref['loss_rel']).abs().item())
     if mode != 'predcls':
         diffs['loss_obj_abs'] = (losses['loss_obj'] -
                                  ref['loss_obj']).abs().item()
