@@ -43,6 +43,7 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'parity'))
 
 import gen_motifs  # noqa: E402
+import predictor_parity  # noqa: E402
 from check_motifs_full_size import load_checks  # noqa: E402
 from sgb_env import activate  # noqa: E402
 
@@ -184,7 +185,7 @@ def run_mode(checks, args, mode: str, device: torch.device,
     cfg = gen_motifs.benchmark_cfg(sizes, tmp, mode)
     torch.manual_seed(gen_motifs.SEED)
     inputs = gen_motifs.make_inputs(sizes)
-    state = gen_motifs.random_state(quiet_build(cfg, sizes))
+    state = predictor_parity.random_state(quiet_build(cfg, sizes))
     data = dict(
         sizes={
             k: v

@@ -29,28 +29,17 @@ import tempfile
 from typing import Dict, List, Tuple
 
 import numpy as np
+import predictor_parity
 import torch
 from torch import nn
 
-#: Reduced widths of the recorded fixture.
-SMALL = dict(
-    fpn_channels=4,
-    mlp_dim=24,
-    hidden_dim=12,
-    embed_dim=8,
-    num_classes=10,
-    num_predicates=6,
-    img_sizes=((60, 44), (52, 64)),
-    num_gt=(6, 4),
-    num_dets=(9, 6))
+#: Reduced widths of the recorded fixture (the predictor fixtures' sizes
+#: and 4 FPN channels).
+SMALL = dict(predictor_parity.SMALL, fpn_channels=4)
 #: The benchmark's protocol sizes (VG-150, X-101-FPN), smaller images.
 FULL = dict(
+    predictor_parity.FULL,
     fpn_channels=256,
-    mlp_dim=4096,
-    hidden_dim=512,
-    embed_dim=200,
-    num_classes=150,
-    num_predicates=51,
     img_sizes=((400, 300), (320, 416)),
     num_gt=(20, 12),
     num_dets=(40, 30))
@@ -76,25 +65,6 @@ def class_names(num_classes: int) -> List[str]:
     return names + [f'class{i}' for i in range(len(names), num_classes)]
 
 
-def benchmark_cfg(sizes: dict, out_dir: str, mode: str):
-    """The benchmark's relation config at ``sizes`` for ``mode``."""
-    from sgb_env import benchmark_config
-    return benchmark_config(
-        'configs/e2e_relation_X_101_32_8_FPN_1x.yaml',
-        OUTPUT_DIR=out_dir,
-        GLOVE_DIR=out_dir,
-        MODEL__ROI_RELATION_HEAD__PREDICTOR='MotifPredictor',
-        MODEL__ROI_RELATION_HEAD__USE_GT_BOX=mode != 'sgdet',
-        MODEL__ROI_RELATION_HEAD__USE_GT_OBJECT_LABEL=mode == 'predcls',
-        MODEL__ROI_BOX_HEAD__NUM_CLASSES=sizes['num_classes'] + 1,
-        MODEL__ROI_RELATION_HEAD__NUM_CLASSES=sizes['num_predicates'],
-        MODEL__ROI_ATTRIBUTE_HEAD__NUM_ATTRIBUTES=2,
-        MODEL__ROI_BOX_HEAD__MLP_HEAD_DIM=sizes['mlp_dim'],
-        MODEL__ROI_RELATION_HEAD__CONTEXT_POOLING_DIM=sizes['mlp_dim'],
-        MODEL__ROI_RELATION_HEAD__CONTEXT_HIDDEN_DIM=sizes['hidden_dim'],
-        MODEL__ROI_RELATION_HEAD__EMBED_DIM=sizes['embed_dim'])
-
-
 def glove_text(dim: int) -> str:
     """A tiny GloVe file: one seeded vector per word of ``GLOVE_WORDS``."""
     gen = torch.Generator().manual_seed(3)
@@ -105,25 +75,16 @@ def glove_text(dim: int) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def benchmark_cfg(sizes: dict, out_dir: str, mode: str):
+    """The benchmark's MotifPredictor config at ``sizes`` for ``mode``."""
+    return predictor_parity.benchmark_cfg('MotifPredictor', sizes, out_dir,
+                                          mode)
+
+
 def write_benchmark_files(sizes: dict, out_dir: str) -> None:
     """The statistics cache and GloVe file the benchmark's modules read."""
-    num_obj = sizes['num_classes'] + 1
-    num_rel = sizes['num_predicates']
-    gen = torch.Generator().manual_seed(5)
-    statistics = dict(
-        fg_matrix=torch.zeros(num_obj, num_obj, num_rel, dtype=torch.long),
-        pred_dist=torch.randn(num_obj, num_obj, num_rel, generator=gen),
-        obj_classes=['__background__'] + class_names(sizes['num_classes']),
-        rel_classes=['__background__'] +
-        [f'pred{i}' for i in range(1, num_rel)],
-        att_classes=['__background__', 'attribute'])
-    cfg = benchmark_cfg(sizes, out_dir, 'predcls')
-    torch.save(
-        statistics,
-        osp.join(out_dir, ''.join(cfg.DATASETS.TRAIN) + '_statistics.cache'))
-    with open(osp.join(out_dir, f'glove.6B.{sizes["embed_dim"]}d.txt'),
-              'w') as f:
-        f.write(glove_text(sizes['embed_dim']))
+    predictor_parity.write_benchmark_files('MotifPredictor', sizes, out_dir,
+                                           1.0)
 
 
 def build_modules(cfg, sizes: dict) -> Dict[str, nn.Module]:
@@ -140,27 +101,7 @@ def build_modules(cfg, sizes: dict) -> Dict[str, nn.Module]:
             union_feature_extractor=roi_relation_feature_extractors.
             make_roi_relation_feature_extractor(cfg, channels),
             predictor=roi_relation_predictors.make_roi_relation_predictor(
-                cfg, sizes['mlp_dim'])))
-
-
-def random_state(modules: nn.Module) -> Dict[str, torch.Tensor]:
-    """The modules' weights, perturbed so that biases and norms matter."""
-    gen = torch.Generator().manual_seed(SEED)
-    state = {}
-    for key, value in modules.state_dict().items():
-        value = value.clone()
-        if not value.is_floating_point():
-            pass
-        elif key.endswith('running_var'):
-            value = torch.rand(value.shape, generator=gen) + 0.5
-        elif key.endswith('running_mean'):
-            value = 0.1 * torch.randn(value.shape, generator=gen)
-        else:
-            scale = value.std().item() if value.numel() > 1 else 0.0
-            value += max(scale, 0.05) * 0.2 * torch.randn(
-                value.shape, generator=gen)
-        state[key] = value
-    return state
+                cfg, sizes['feat_dim'])))
 
 
 def _random_boxes(num: int, size: Tuple[int, int],
@@ -457,7 +398,7 @@ def run(sizes: dict) -> dict:
                     contextlib.redirect_stderr(io.StringIO()):
                 modules = build_modules(cfg, sizes)
             if state is None:
-                state = random_state(modules)
+                state = predictor_parity.random_state(modules)
                 data['weights'] = {
                     f'roi_heads.relation.{k}': v
                     for k, v in state.items()

@@ -1,7 +1,8 @@
 """Building blocks shared by scene graph models."""
 from .box_encoding import BoxPositionEmbedding, encode_box_info
 from .box_overlaps import per_class_overlaps
-from .class_embedding import GLOVE_HELP, ClassEmbedding, load_glove_vectors
+from .class_embedding import (DECODER_TOKENS, GLOVE_HELP, WITH_BACKGROUND,
+                              ClassEmbedding, load_glove_vectors)
 from .context_lstm import BiLSTMContext, HighwayLSTMDecoder, center_x_order
 from .frequency_bias import FrequencyBias
 from .greedy_label_nms import greedy_label_nms
@@ -24,15 +25,15 @@ from .vctree_tree import VCTreePairScorer, max_spanning_trees, overlap_info
 
 __all__ = [
     'BoxPositionEmbedding', 'encode_box_info', 'per_class_overlaps',
-    'GLOVE_HELP', 'ClassEmbedding', 'load_glove_vectors', 'BiLSTMContext',
-    'HighwayLSTMDecoder', 'center_x_order', 'FrequencyBias',
-    'greedy_label_nms', 'IMPContext', 'object_label_nms', 'PairContextFusion',
-    'ModeLayersMixin', 'RelationContextOutput', 'batch_pairs',
-    'RelationSampler', 'all_pairs', 'unique_relations',
-    'AllLevelsRoIExtractor', 'RoIFeatureExtractor', 'UnionFeatureExtractor',
-    'single_label_nms', 'SpatialMaskEncoder', 'pair_box_masks',
-    'TransformerContext', 'ObjectTransformer', 'BinaryForest', 'BiTreeLSTM',
-    'TreeLSTMDown', 'TreeLSTMLabelDecoder', 'TreeLSTMUp', 'binary_forest',
-    'VCTreeContext', 'relatedness_targets', 'tree_score_loss',
-    'VCTreePairScorer', 'max_spanning_trees', 'overlap_info'
+    'GLOVE_HELP', 'WITH_BACKGROUND', 'DECODER_TOKENS', 'ClassEmbedding',
+    'load_glove_vectors', 'BiLSTMContext', 'HighwayLSTMDecoder',
+    'center_x_order', 'FrequencyBias', 'greedy_label_nms', 'IMPContext',
+    'object_label_nms', 'PairContextFusion', 'ModeLayersMixin',
+    'RelationContextOutput', 'batch_pairs', 'RelationSampler', 'all_pairs',
+    'unique_relations', 'AllLevelsRoIExtractor', 'RoIFeatureExtractor',
+    'UnionFeatureExtractor', 'single_label_nms', 'SpatialMaskEncoder',
+    'pair_box_masks', 'TransformerContext', 'ObjectTransformer',
+    'BinaryForest', 'BiTreeLSTM', 'TreeLSTMDown', 'TreeLSTMLabelDecoder',
+    'TreeLSTMUp', 'binary_forest', 'VCTreeContext', 'relatedness_targets',
+    'tree_score_loss', 'VCTreePairScorer', 'max_spanning_trees', 'overlap_info'
 ]

@@ -8,8 +8,16 @@ from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-__all__ = ['GLOVE_HELP', 'load_glove_vectors', 'ClassEmbedding']
+__all__ = [
+    'GLOVE_HELP', 'WITH_BACKGROUND', 'DECODER_TOKENS', 'load_glove_vectors',
+    'ClassEmbedding'
+]
 
+#: Extra tokens of the benchmark's 151-way class layers (background at
+#: ``num_classes``, mmdet's background label).
+WITH_BACKGROUND = ('__background__', )
+#: Extra tokens of its label decoders' embeddings (then 'start').
+DECODER_TOKENS = ('__background__', 'start')
 #: How to get the GloVe vectors the relation heads are initialised from.
 GLOVE_HELP = ('download http://nlp.stanford.edu/data/glove.6B.zip (822 MB) '
               'and unzip glove.6B.{dim}d.txt from it')

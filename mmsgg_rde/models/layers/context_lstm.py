@@ -7,7 +7,7 @@ from mmengine.model import BaseModule
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_sequence, pad_packed_sequence
 
-from .class_embedding import ClassEmbedding
+from .class_embedding import DECODER_TOKENS, ClassEmbedding
 
 __all__ = ['center_x_order', 'BiLSTMContext', 'HighwayLSTMDecoder']
 
@@ -183,10 +183,7 @@ class HighwayLSTMDecoder(BaseModule):
         self.num_classes = num_classes
         self.dropout = dropout
         self.label_embed = ClassEmbedding(
-            num_classes,
-            embed_dim,
-            glove_dir,
-            extra_tokens=('__background__', 'start'))
+            num_classes, embed_dim, glove_dir, extra_tokens=DECODER_TOKENS)
         self.input_linearity = nn.Linear(in_channels + embed_dim,
                                          6 * hidden_channels)
         self.state_linearity = nn.Linear(hidden_channels, 5 * hidden_channels)

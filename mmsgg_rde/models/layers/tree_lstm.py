@@ -15,7 +15,7 @@ from mmdet.registry import MODELS
 from mmengine.model import BaseModule, ModuleDict, ModuleList
 from torch import Tensor, nn
 
-from .class_embedding import ClassEmbedding
+from .class_embedding import DECODER_TOKENS, ClassEmbedding
 
 __all__ = [
     'BinaryForest', 'binary_forest', 'TreeLSTMUp', 'TreeLSTMDown',
@@ -415,10 +415,7 @@ class TreeLSTMLabelDecoder(BaseModule):
         self.num_classes = num_classes
         self.dropout = dropout
         self.label_embed = ClassEmbedding(
-            num_classes,
-            embed_dim,
-            glove_dir,
-            extra_tokens=('__background__', 'start'))
+            num_classes, embed_dim, glove_dir, extra_tokens=DECODER_TOKENS)
         self.cell = TreeLSTMDown(in_channels + embed_dim, hidden_channels)
         self.classifier = nn.Linear(hidden_channels, num_classes + 1)
 

@@ -6,9 +6,9 @@ from mmdet.registry import MODELS
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
-from ..layers import (GLOVE_HELP, BiLSTMContext, BoxPositionEmbedding,
-                      ClassEmbedding, HighwayLSTMDecoder, center_x_order,
-                      encode_box_info, object_label_nms)
+from ..layers import (GLOVE_HELP, WITH_BACKGROUND, BiLSTMContext,
+                      BoxPositionEmbedding, ClassEmbedding, HighwayLSTMDecoder,
+                      center_x_order, encode_box_info, object_label_nms)
 from .base_relation_head import BaseRelationHead, RelationHeadOutput
 
 __all__ = ['MotifsHead']
@@ -74,16 +74,10 @@ class MotifsHead(BaseRelationHead):
         glove = glove_dir if embed_init == 'glove' else None
         obj_dim = self.obj_feat_extractor.out_channels
         self.hidden_dim = hidden_dim
-        self.obj_embed = ClassEmbedding(
-            self.num_classes,
-            embed_dim,
-            glove,
-            extra_tokens=('__background__', ))
-        self.edge_embed = ClassEmbedding(
-            self.num_classes,
-            embed_dim,
-            glove,
-            extra_tokens=('__background__', ))
+        self.obj_embed = ClassEmbedding(self.num_classes, embed_dim, glove,
+                                        WITH_BACKGROUND)
+        self.edge_embed = ClassEmbedding(self.num_classes, embed_dim, glove,
+                                         WITH_BACKGROUND)
         self.pos_embed = BoxPositionEmbedding(**pos_embed)
         obj_in = obj_dim + embed_dim + self.pos_embed.out_channels
         self.obj_context = BiLSTMContext(obj_in, hidden_dim, num_obj_layers,

@@ -44,11 +44,11 @@ def head_config(sizes: dict, mode: str, sampler: dict) -> dict:
         obj_feat_extractor=dict(
             type='RoIFeatureExtractor',
             roi_extractor=dict(type='DetectronRoIExtractor', **roi),
-            fc_out_channels=sizes['mlp_dim']),
+            fc_out_channels=sizes['feat_dim']),
         union_feat_extractor=dict(
             type='UnionFeatureExtractor',
             roi_extractor=dict(type='AllLevelsRoIExtractor', **roi),
-            fc_out_channels=sizes['mlp_dim']),
+            fc_out_channels=sizes['feat_dim']),
         embed_dim=sizes['embed_dim'],
         embed_init='random',
         hidden_dim=sizes['hidden_dim'],
