@@ -12,7 +12,8 @@ detections in SGDet), per mode:
   benchmark's ``ROIRelationHead`` in training (plus our SGDet matching of
   detections to GT, which the benchmark's box head does);
 - ``test``: candidate pairs, features, forward and post-processing (later
-  NMS, ranking), one image at a time for the benchmark as its test runs.
+  NMS, ranking), one image at a time for both, as the benchmark tests and
+  as our test configs batch (``test_dataloader.batch_size=1``).
 
 The frozen detector is left out: it is the same for both. Steps of the two
 are interleaved so that a busy machine slows both alike; the table shows
@@ -169,7 +170,10 @@ class OurHead:
     def test_forward(self) -> None:
         self.head.eval()
         with torch.no_grad():
-            self.head.predict(self.feats, self.objects, self.samples)
+            for i, (obj, sample) in enumerate(zip(self.objects,
+                                                  self.samples)):
+                feats = tuple(f[i:i + 1] for f in self.feats)
+                self.head.predict(feats, [obj], [sample])
 
 
 def run_mode(checks, args, mode: str, device: torch.device,
