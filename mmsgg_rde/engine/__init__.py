@@ -1,4 +1,4 @@
 """Training-loop components (hooks) of mmsgg_rde."""
-from .hooks import DatasetPriorHook
+from .hooks import DatasetPriorHook, PredicateCountsHook
 
-__all__ = ['DatasetPriorHook']
+__all__ = ['DatasetPriorHook', 'PredicateCountsHook']

@@ -1,4 +1,5 @@
 """Runner hooks of mmsgg_rde."""
 from .dataset_prior_hook import DatasetPriorHook
+from .predicate_counts_hook import PredicateCountsHook
 
-__all__ = ['DatasetPriorHook']
+__all__ = ['DatasetPriorHook', 'PredicateCountsHook']

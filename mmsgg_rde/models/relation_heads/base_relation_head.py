@@ -90,7 +90,10 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
             ``RelationSampler``.
         test_cfg (dict, optional): ``max_pairs``: keep at most this many
             candidate pairs per image, those of highest subject x object
-            score (meant for SGDet); None keeps all.
+            score (meant for SGDet); None keeps all. ``logit_adjustment``:
+            config of a module applied to the predicate logits in
+            :meth:`predict` (e.g. ``dict(type='LogitAdjustment')``, the
+            post-hoc debiasing baseline); None (default) for none.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -139,6 +142,11 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
             rde.setdefault('num_predicates', num_predicates)
             rde.setdefault('num_classes', num_classes)
             self.rde = MODELS.build(rde)
+        # Post-hoc logit adjustment, applied in predict() only.
+        self.logit_adjustment = None
+        if self.test_cfg.get('logit_adjustment') is not None:
+            self.logit_adjustment = MODELS.build(
+                self.test_cfg['logit_adjustment'])
 
     @abstractmethod
     def forward(self, obj_feats: Tensor, union_feats: Tensor,
@@ -362,6 +370,8 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
         batch_img_metas = [s.metainfo for s in batch_data_samples]
         rel_pairs, out, rel_logits = self.forward_test(x, objects,
                                                        batch_img_metas)
+        if self.logit_adjustment is not None:
+            rel_logits = self.logit_adjustment(rel_logits)
         obj_labels, obj_scores = self._object_predictions(out, objects)
         rel_scores = rel_logits.softmax(dim=-1)
         num_objs = [len(o) for o in objects]
