@@ -16,9 +16,11 @@ four sides of its box.
 Modules, in the order of generation: ``world`` (classes, looks, predicate
 rules), ``geometry`` (pair layouts), ``params`` (size presets),
 ``vocabulary`` (rules as label ids, predicate quotas), ``scenes`` (objects
-and relations per image), ``rendering`` (pixels) and ``files`` (the VG-150
-files on disk).
+and relations per image), ``annotation`` (the optional annotation bias),
+``rendering`` (pixels) and ``files`` (the VG-150 files on disk).
 """
+from .annotation import (AnnotationBias, annotate_predicates,
+                         annotation_bias_model)
 from .files import ensure_synthvg, generate_synthvg, synthvg_paths
 from .geometry import GEOMETRIES, Geometry
 from .params import SYNTHVG_PRESETS, resolve_synthvg_params
@@ -27,8 +29,9 @@ from .scenes import SynthScene, sample_synthvg_world
 from .vocabulary import (PredicateCells, compile_predicate_cells,
                          predicate_quota, synthvg_image_ids,
                          synthvg_predicate_weights)
-from .world import (CLASS_GROUPS, CLASS_STYLES, DUPLICATE_ALIASES, PALETTE,
-                    PREDICATE_RULES, SHAPES, TEXTURES, ObjectStyle)
+from .world import (CLASS_GROUPS, CLASS_STYLES, DUPLICATE_ALIASES,
+                    GENERIC_PARENTS, PALETTE, PREDICATE_RULES, SHAPES,
+                    TEXTURES, ObjectStyle)
 
 __all__ = [
     'CLASS_GROUPS', 'PALETTE', 'SHAPES', 'TEXTURES', 'CLASS_STYLES',
@@ -37,5 +40,6 @@ __all__ = [
     'resolve_synthvg_params', 'compile_predicate_cells',
     'synthvg_predicate_weights', 'predicate_quota', 'synthvg_image_ids',
     'sample_synthvg_world', 'draw_object', 'accent_color', 'render_scene',
-    'synthvg_paths', 'generate_synthvg', 'ensure_synthvg'
+    'synthvg_paths', 'generate_synthvg', 'ensure_synthvg', 'GENERIC_PARENTS',
+    'AnnotationBias', 'annotation_bias_model', 'annotate_predicates'
 ]

@@ -5,7 +5,6 @@ from ..vg150_io import CORRUPTED_IMAGE_IDS
 
 __all__ = ['SYNTHVG_PRESETS', 'resolve_synthvg_params']
 
-
 _COMMON_PARAMS = dict(
     # Shorter / longer image side.
     aspect_range=(0.6, 1.0),
@@ -25,6 +24,11 @@ _COMMON_PARAMS = dict(
     duplicate_prob=0.05,
     # Weight of the most frequent predicate / the rarest one.
     long_tail_ratio=80.0,
+    # Annotation bias (annotation.py): chance that a child of the most
+    # frequent generic predicate is annotated with it; 0 is off.
+    annotation_bias=0.0,
+    # The chance falls as (parent weight / top weight) ** exponent.
+    annotation_bias_exponent=0.5,
     # Least number of relations of each predicate in each split.
     min_predicate_count=1,
     # Chance that a relation reuses an object already in the scene.
@@ -122,7 +126,7 @@ def resolve_synthvg_params(size: str = 'default', **overrides) -> dict:
     _check_range(params, 'pair_scale_range', 0.01, 1.0)
     _check_range(params, 'background_range', 0, 255)
     for key in ('empty_rel_fraction', 'no_box_fraction', 'duplicate_prob',
-                'reuse_prob'):
+                'reuse_prob', 'annotation_bias'):
         if not 0 <= params[key] <= 1:
             raise ValueError(f'SynthVG: {key}={params[key]!r} must be in '
                              '[0, 1]')
@@ -131,6 +135,8 @@ def resolve_synthvg_params(size: str = 'default', **overrides) -> dict:
                          'must leave images with relations (sum < 1)')
     if params['long_tail_ratio'] < 1:
         raise ValueError('SynthVG: long_tail_ratio must be >= 1')
+    if params['annotation_bias_exponent'] < 0:
+        raise ValueError('SynthVG: annotation_bias_exponent must be >= 0')
     if params['min_id_range'] < max(CORRUPTED_IMAGE_IDS):
         raise ValueError(
             f'SynthVG: min_id_range={params["min_id_range"]} must be at '

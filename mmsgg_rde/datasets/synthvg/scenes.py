@@ -5,11 +5,13 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from .annotation import (ANNOTATION_STREAM, annotate_predicates,
+                         annotation_bias_model)
 from .geometry import GEOMETRIES, Box, Geometry, Rng
+from .params import resolve_synthvg_params
 from .vocabulary import (PredicateCells, _world_vocabulary,
                          compile_predicate_cells, predicate_quota,
                          synthvg_image_ids, synthvg_predicate_weights)
-from .params import resolve_synthvg_params
 from .world import ObjectStyle
 
 __all__ = ['SynthScene', 'sample_synthvg_world']
@@ -350,7 +352,8 @@ def _sample_world(params: dict, seed: int) -> List[SynthScene]:
 
     The predicates of each split are dealt to its images up front (exact
     quotas); a relation that finds no free spot in its image moves on to the
-    next image of the split, and the last one takes what is left.
+    next image of the split, and the last one takes what is left. With
+    ``annotation_bias`` the predicates are then annotated (annotation.py).
     """
     rng = np.random.default_rng(seed)
     cells = compile_predicate_cells()
@@ -392,10 +395,24 @@ def _sample_world(params: dict, seed: int) -> List[SynthScene]:
         for label in rng.choice(world_labels, rng.integers(lo, hi + 1)):
             builder.add_distractor(int(label))
     image_ids = synthvg_image_ids(len(flags), params['min_id_range'])
-    return [
+    scenes = [
         builder.build(image_id, flag)
         for builder, image_id, flag in zip(builders, image_ids, flags)
     ]
+    if params['annotation_bias'] > 0:
+        _annotate(scenes, params, seed)
+    return scenes
+
+
+def _annotate(scenes: List[SynthScene], params: dict, seed: int) -> None:
+    """Replace the true predicates of ``scenes`` by annotated ones."""
+    bias = annotation_bias_model(params['annotation_bias'],
+                                 params['annotation_bias_exponent'],
+                                 params['long_tail_ratio'])
+    rng = np.random.default_rng([seed, ANNOTATION_STREAM])
+    for scene in scenes:
+        scene.relations[:, 2] = annotate_predicates(scene.relations[:, 2],
+                                                    bias, rng)
 
 
 def _sample_image_size(params: dict, rng: Rng) -> Tuple[int, int]:

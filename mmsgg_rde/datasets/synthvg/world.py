@@ -3,9 +3,8 @@ from typing import Dict, NamedTuple, Tuple
 
 __all__ = [
     'CLASS_GROUPS', 'PALETTE', 'ObjectStyle', 'CLASS_STYLES', 'SHAPES',
-    'TEXTURES', 'PREDICATE_RULES', 'DUPLICATE_ALIASES'
+    'TEXTURES', 'PREDICATE_RULES', 'DUPLICATE_ALIASES', 'GENERIC_PARENTS'
 ]
-
 
 #: Object classes of the world by group; every name is a VG-150 class.
 CLASS_GROUPS: Dict[str, Tuple[str, ...]] = dict(
@@ -100,7 +99,6 @@ CLASS_STYLES: Dict[str, ObjectStyle] = dict(
 
 SHAPES = ('rect', 'ellipse', 'triangle', 'inv_triangle', 'diamond', 'octagon')
 TEXTURES = ('solid', 'hstripes', 'vstripes', 'checker', 'dots')
-
 
 #: Every group: the general rules span all ordered class pairs.
 _ALL = tuple(CLASS_GROUPS)
@@ -208,4 +206,56 @@ DUPLICATE_ALIASES: Dict[str, str] = {
     'with': 'has',
     'looking at': 'watching',
     'watching': 'looking at',
+}
+
+#: Annotation bias (``annotation_bias`` > 0): the generic predicate an
+#: annotator may write instead of a specific one, as VG annotators write
+#: "on" for "parked on". The parent of a class-specific rule's predicate is
+#: the general rule of the same geometry (``on_top`` -> on, ``inside`` -> in,
+#: ``contains`` -> has, ``part`` -> of, ``above`` -> above, ``beside`` ->
+#: near, ``in_front`` -> in front of, ``touching`` -> against); geometries
+#: without a general rule borrow the closest one (``looking``, ``along`` ->
+#: near; ``hanging``, ``covering``, ``across`` -> on), and ``holding`` is
+#: the generic of the other hand-held predicates. Generic predicates have
+#: no parent.
+GENERIC_PARENTS: Dict[str, str] = {
+    'riding': 'on',
+    'sitting on': 'on',
+    'standing on': 'on',
+    'walking on': 'on',
+    'parked on': 'on',
+    'laying on': 'on',
+    'lying on': 'on',
+    'growing on': 'on',
+    'mounted on': 'on',
+    'on back of': 'on',
+    'hanging from': 'on',
+    'covering': 'on',
+    'across': 'on',
+    'flying in': 'in',
+    'walking in': 'in',
+    'painted on': 'in',
+    'wearing': 'has',
+    'wears': 'has',
+    'says': 'has',
+    'made of': 'has',
+    'covered in': 'has',
+    'with': 'has',
+    'part of': 'of',
+    'belonging to': 'of',
+    'over': 'above',
+    'and': 'near',
+    'between': 'near',
+    'looking at': 'near',
+    'watching': 'near',
+    'for': 'near',
+    'to': 'near',
+    'from': 'near',
+    'along': 'near',
+    'at': 'in front of',
+    'attached to': 'against',
+    'eating': 'holding',
+    'using': 'holding',
+    'playing': 'holding',
+    'carrying': 'holding',
 }
