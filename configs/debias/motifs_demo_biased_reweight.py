@@ -1,0 +1,11 @@
+# Debiasing baseline: predicate-frequency reweighting of the relation loss
+# (ReweightedCrossEntropyLoss, weights ~ 1 / training count, foreground total
+# unchanged). PredicateCountsHook hands it the training counts.
+_base_ = '../demo/motifs_demo_biased_predcls.py'
+
+model = dict(
+    relation_head=dict(loss_rel=dict(type='ReweightedCrossEntropyLoss')))
+custom_hooks = [
+    dict(type='DatasetPriorHook'),
+    dict(type='PredicateCountsHook')
+]

@@ -1,0 +1,10 @@
+# RDE combined with a debiasing baseline: Motifs + RDE on the biased world
+# with the reweighted relation loss of motifs_demo_biased_reweight.py.
+_base_ = '../rde/motifs_rde_demo_biased_predcls.py'
+
+model = dict(
+    relation_head=dict(loss_rel=dict(type='ReweightedCrossEntropyLoss')))
+custom_hooks = [
+    dict(type='DatasetPriorHook'),
+    dict(type='PredicateCountsHook')
+]
