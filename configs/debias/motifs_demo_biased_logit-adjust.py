@@ -3,7 +3,8 @@
 _base_ = '../demo/motifs_demo_biased_predcls.py'
 
 model = dict(
-    relation_head=dict(loss_rel=dict(type='LogitAdjustedCrossEntropyLoss')))
+    relation_head=dict(
+        loss_rel=dict(_delete_=True, type='LogitAdjustedCrossEntropyLoss')))
 custom_hooks = [
     dict(type='DatasetPriorHook'),
     dict(type='PredicateCountsHook')

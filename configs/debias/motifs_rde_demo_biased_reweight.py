@@ -3,7 +3,8 @@
 _base_ = '../rde/motifs_rde_demo_biased_predcls.py'
 
 model = dict(
-    relation_head=dict(loss_rel=dict(type='ReweightedCrossEntropyLoss')))
+    relation_head=dict(
+        loss_rel=dict(_delete_=True, type='ReweightedCrossEntropyLoss')))
 custom_hooks = [
     dict(type='DatasetPriorHook'),
     dict(type='PredicateCountsHook')
