@@ -5,7 +5,3 @@ _base_ = '../demo/motifs_demo_biased_predcls.py'
 model = dict(
     test_cfg=dict(
         relation=dict(logit_adjustment=dict(type='LogitAdjustment'))))
-custom_hooks = [
-    dict(type='DatasetPriorHook'),
-    dict(type='PredicateCountsHook')
-]

@@ -5,7 +5,3 @@ _base_ = '../demo/motifs_demo_biased_predcls.py'
 model = dict(
     relation_head=dict(
         loss_rel=dict(_delete_=True, type='LogitAdjustedCrossEntropyLoss')))
-custom_hooks = [
-    dict(type='DatasetPriorHook'),
-    dict(type='PredicateCountsHook')
-]

@@ -1,11 +1,7 @@
-# RDE combined with a debiasing baseline: Motifs + RDE on the biased world
-# with the reweighted relation loss of motifs_demo_biased_reweight.py.
-_base_ = '../rde/motifs_rde_demo_biased_predcls.py'
+# RDE combined with a debiasing baseline: the reweighted Motifs of
+# motifs_demo_biased_reweight.py trained with RDE (as in
+# configs/rde/motifs_rde_demo_biased_predcls.py).
+_base_ = './motifs_demo_biased_reweight.py'
 
 model = dict(
-    relation_head=dict(
-        loss_rel=dict(_delete_=True, type='ReweightedCrossEntropyLoss')))
-custom_hooks = [
-    dict(type='DatasetPriorHook'),
-    dict(type='PredicateCountsHook')
-]
+    relation_head=dict(rde=dict(type='RDE', encoder=dict(embed_dims=64))))

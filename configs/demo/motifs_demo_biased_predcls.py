@@ -1,7 +1,12 @@
 # The demo Motifs model (motifs_demo_predcls.py) on the biased SynthVG world
-# of configs/_base_/datasets/synthvg_biased_sgg.py (same data_root and
-# generation parameters), the baseline of the debiasing comparison in
-# docs/rde.md.
+# (docs/synthvg.md, "Annotation bias"): the images of the default world, but
+# annotators often write a specific predicate as its generic parent ("on"
+# for "parked on"), in train and test alike, as in VG-150. It is the base of
+# the debiasing comparison of docs/rde.md; to put another model on this
+# world, copy the lines below. ``synthvg`` holds the generation parameters
+# (tools/run_demo.py makes the world from them):
+#   python tools/dataset_converters/make_synthvg.py --out data/synthvg_biased \
+#       --options annotation_bias=0.9
 _base_ = './motifs_demo_predcls.py'
 
 data_root = 'data/synthvg_biased/'
@@ -15,3 +20,9 @@ test_dataloader = dict(dataset=dict(data_root=data_root))
 val_evaluator = dict(
     dict_file=data_root + 'VG-SGG-dicts-with-attri.json', group_metrics=True)
 test_evaluator = val_evaluator
+# The debiasing components of the configs built on this one take the
+# training predicate counts from PredicateCountsHook (a no-op without them).
+custom_hooks = [
+    dict(type='DatasetPriorHook'),
+    dict(type='PredicateCountsHook')
+]
