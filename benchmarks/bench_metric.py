@@ -10,9 +10,13 @@ Generates random data samples in the form the evaluator hands to
 It runs ``process`` (batches of 8) and ``evaluate`` on one thread and prints
 images/s, the peak Python allocation (tracemalloc) and RSS growth while
 processing, and the pickled size of the accumulated results per image,
-extrapolated to the 26,446-image VG-150 test set. It also runs a plain-loop
-re-implementation of the public benchmark's evaluator on a subset and
-prints its speed and the largest difference between the two metric dicts.
+extrapolated to the 26,446-image VG-150 test set. When a checkout of the
+scene graph benchmark is present (``--sgb-root``, default ``$SGB_ROOT`` or
+``/work/sgb``), it also runs the benchmark's own evaluator (its
+``evaluate_relation_of_one_image`` and ``sgg_eval.py`` classes, imported with
+``tools/parity/sgb_env.py``) on a subset, in this process, and prints both
+speeds (CPU time on the same images), their ratio and the largest
+difference between the two metric dicts.
 
 SGDet inputs are 1.3 MB each, so a pool of distinct images is generated once
 and cycled.
@@ -22,18 +26,23 @@ Usage::
     python benchmarks/bench_metric.py [--num-images 3000] [--seed 0]
 """
 import argparse
+import os
+import os.path as osp
 import pickle
+import sys
 import time
 import tracemalloc
-from functools import reduce
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 import psutil
 import torch
 from mmengine.logging import MMLogger
 
-from mmsgg_rde.evaluation import SceneGraphMetric, pixel_box_iou
+from mmsgg_rde.datasets.vg150_io import DEFAULT_ZEROSHOT_FILE
+from mmsgg_rde.evaluation import SceneGraphMetric
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 TEST_SET_IMAGES = 26446
 NUM_CLASSES = 150
@@ -138,106 +147,97 @@ def run_metric(mode: str, pool: Sequence[dict], num_images: int,
     return stats
 
 
-def _matches(gt_triplets: np.ndarray, gt_boxes: np.ndarray,
-             pred_triplets: np.ndarray, pred_boxes: np.ndarray,
-             iou_thr: float) -> List[List[int]]:
-    """Reference ``_compute_pred_matches``: matched GT per prediction."""
-    keeps = (gt_triplets[..., None] == pred_triplets.T[None]).all(1)
-    pred_to_gt: List[List[int]] = [[] for _ in range(len(pred_triplets))]
-    for gt_ind in np.flatnonzero(keeps.any(1)):
-        keep = keeps[gt_ind]
-        sub_iou = pixel_box_iou(gt_boxes[gt_ind, None, :4],
-                                pred_boxes[keep, :4])[0]
-        obj_iou = pixel_box_iou(gt_boxes[gt_ind, None, 4:], pred_boxes[keep,
-                                                                       4:])[0]
-        ok = (sub_iou >= iou_thr) & (obj_iou >= iou_thr)
-        for i in np.flatnonzero(keep)[ok]:
-            pred_to_gt[i].append(int(gt_ind))
-    return pred_to_gt
+def _benchmark_inputs(mode: str, sample: dict) -> Tuple[object, object]:
+    """A sample as the benchmark's (groundtruth, prediction) BoxLists."""
+    from maskrcnn_benchmark.structures.bounding_box import BoxList
+    gt_inst, gt_rel = sample['gt_instances'], sample['gt_relations']
+    pred_inst, pred_rel = sample['pred_instances'], sample['pred_relations']
+    image_size = (1024, 768)
+    groundtruth = BoxList(gt_inst['bboxes'], image_size, 'xyxy')
+    # Its class ids are 1-based (0 is background).
+    groundtruth.add_field('labels', gt_inst['labels'] + 1)
+    groundtruth.add_field(
+        'relation_tuple',
+        torch.cat([gt_rel['pairs'], gt_rel['labels'][:, None]], dim=1))
+    if mode == 'predcls':
+        boxes, labels = gt_inst['bboxes'], gt_inst['labels']
+        scores = torch.ones(len(labels))
+    else:
+        boxes, labels = pred_inst['bboxes'], pred_inst['labels']
+        scores = pred_inst['scores']
+    prediction = BoxList(boxes, image_size, 'xyxy')
+    prediction.add_field('pred_labels', labels + 1)
+    prediction.add_field('pred_scores', scores)
+    prediction.add_field('rel_pair_idxs', pred_rel['pairs'])
+    prediction.add_field('pred_rel_scores', pred_rel['scores'])
+    return groundtruth, prediction
 
 
-def _union_size(pred_to_gt: List[List[int]], k: int) -> int:
-    """Number of GT relations matched by the first ``k`` predictions."""
-    return len(reduce(np.union1d, pred_to_gt[:k])) if pred_to_gt else 0
+def benchmark_evaluate(mode: str, samples: Sequence[dict],
+                       sgb_root: str) -> Tuple[Dict[str, float], float]:
+    """The benchmark's own evaluator (``sgg_eval.py``) on ``samples``.
 
-
-def reference_evaluate(mode: str,
-                       samples: Sequence[dict],
-                       iou_thr: float = 0.5) -> Dict[str, float]:
-    """Loop re-implementation of the public evaluator (R, ng-R, mR, A)."""
-    recall = {(n, k): [] for n in ('R', 'ng-R') for k in TOPK}
-    per_class = {
-        (n, k): [[] for _ in range(NUM_PREDICATES + 1)]
-        for n in ('mR', 'ng-mR')
-        for k in TOPK
-    }
-    hits = {k: 0 for k in TOPK}
-    total = 0
-    for sample in samples:
-        gt_inst, gt_rel = sample['gt_instances'], sample['gt_relations']
-        pred_inst, pred_rel = sample['pred_instances'], sample[
-            'pred_relations']
-        gt_rels = np.column_stack(
-            [gt_rel['pairs'].numpy(), gt_rel['labels'].numpy()])
-        gt_boxes = gt_inst['bboxes'].numpy()
-        gt_classes = gt_inst['labels'].numpy()
-        pairs = pred_rel['pairs'].numpy()
-        rel_scores = pred_rel['scores'].numpy()
-        if mode == 'predcls':
-            boxes, classes = gt_boxes, gt_classes
-            obj_scores = np.ones(len(gt_classes))
-        else:
-            boxes = pred_inst['bboxes'].numpy()
-            classes = pred_inst['labels'].numpy()
-            obj_scores = pred_inst['scores'].numpy()
-        gt_trip = np.column_stack([
-            gt_classes[gt_rels[:, 0]], gt_rels[:, 2], gt_classes[gt_rels[:, 1]]
-        ])
-        gt_tboxes = np.column_stack(
-            [gt_boxes[gt_rels[:, 0]], gt_boxes[gt_rels[:, 1]]])
-        lists = {}
-        labels = 1 + rel_scores[:, 1:].argmax(1)
-        lists['R'] = (pairs, labels)
-        ng = obj_scores[pairs].prod(1)[:, None] * rel_scores[:, 1:]
-        flat = np.argsort(-ng.ravel(), kind='stable')[:max(TOPK)]
-        rows, cols = np.unravel_index(flat, ng.shape)
-        lists['ng-R'] = (pairs[rows], cols + 1)
-        for name, (p, lab) in lists.items():
-            trip = np.column_stack([classes[p[:, 0]], lab, classes[p[:, 1]]])
-            tboxes = np.column_stack([boxes[p[:, 0]], boxes[p[:, 1]]])
-            pred_to_gt = _matches(gt_trip, gt_tboxes, trip, tboxes, iou_thr)
-            for k in TOPK:
-                recall[name,
-                       k].append(_union_size(pred_to_gt, k) / len(gt_rels))
-                matched = (
-                    reduce(np.union1d, pred_to_gt[:k]) if pred_to_gt else [])
-                count = np.bincount(
-                    gt_rels[:, 2], minlength=NUM_PREDICATES + 1)
-                hit = np.bincount(
-                    gt_rels[np.asarray(matched, int), 2],
-                    minlength=NUM_PREDICATES + 1)
-                for c in np.flatnonzero(count):
-                    per_class[name.replace('R', 'mR'),
-                              k][c].append(hit[c] / count[c])
-            if name == 'R' and mode != 'sgdet':
-                gt_pair = set(map(tuple, gt_rels[:, :2].tolist()))
-                on_gt = [
-                    m for m, q in zip(pred_to_gt, p.tolist())
-                    if tuple(q) in gt_pair
-                ]
-                for k in TOPK:
-                    hits[k] += _union_size(on_gt, k)
-                total += len(gt_rels)
+    Returns:
+        tuple: Metrics named like ours, and the CPU seconds of its
+        per-image evaluation plus its mean recall aggregation.
+    """
+    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'parity'))
+    from sgb_env import activate
+    activate(sgb_root)
+    from maskrcnn_benchmark.data.datasets.evaluation.vg import sgg_eval
+    from maskrcnn_benchmark.data.datasets.evaluation.vg.vg_eval import \
+        evaluate_relation_of_one_image
+    inputs = [_benchmark_inputs(mode, s) for s in samples]
+    names = ['__background__'] + [f'p{i}' for i in range(NUM_PREDICATES)]
+    result_dict: dict = {}
+    evaluator = dict(
+        eval_recall=sgg_eval.SGRecall(result_dict),
+        eval_nog_recall=sgg_eval.SGNoGraphConstraintRecall(result_dict),
+        eval_zeroshot_recall=sgg_eval.SGZeroShotRecall(result_dict),
+        eval_ng_zeroshot_recall=sgg_eval.SGNGZeroShotRecall(result_dict),
+        eval_pair_accuracy=sgg_eval.SGPairAccuracy(result_dict),
+        eval_mean_recall=sgg_eval.SGMeanRecall(result_dict, NUM_PREDICATES + 1,
+                                               names),
+        eval_ng_mean_recall=sgg_eval.SGNGMeanRecall(result_dict,
+                                                    NUM_PREDICATES + 1, names))
+    for part in evaluator.values():
+        part.register_container(mode)
+    global_container = dict(
+        zeroshot_triplet=np.load(DEFAULT_ZEROSHOT_FILE),
+        result_dict=result_dict,
+        mode=mode,
+        multiple_preds=False,
+        num_rel_category=NUM_PREDICATES + 1,
+        iou_thres=0.5,
+        attribute_on=False,
+        num_attributes=201)
+    start = time.process_time()
+    for groundtruth, prediction in inputs:
+        evaluate_relation_of_one_image(groundtruth, prediction,
+                                       global_container, evaluator)
+    evaluator['eval_mean_recall'].calculate_mean_recall(mode)
+    evaluator['eval_ng_mean_recall'].calculate_mean_recall(mode)
+    seconds = time.process_time() - start
     out = {}
-    for (name, k), values in recall.items():
-        out[f'{mode}/{name}@{k}'] = 100 * float(np.mean(values))
-    for (name, k), lists in per_class.items():
-        out[f'{mode}/{name}@{k}'] = 100 * float(
-            np.mean([np.mean(v) if v else 0.0 for v in lists[1:]]))
-    if mode != 'sgdet':
-        for k in TOPK:
-            out[f'{mode}/A@{k}'] = 100 * hits[k] / total
-    return out
+    families = dict(
+        R='recall', mR='mean_recall', zR='zeroshot_recall', A='accuracy_hit')
+    for k in TOPK:
+        for name, key in families.items():
+            for ng, ng_key in (('', ''), ('ng-', 'ng_')):
+                if name == 'A' and (ng or mode == 'sgdet'):
+                    continue
+                if name == 'R' and ng:
+                    field = f'{mode}_recall_nogc'
+                else:
+                    field = f'{mode}_{ng_key}{key}'
+                values = result_dict[field][k]
+                if name == 'A':
+                    value = np.sum(values) / np.sum(
+                        result_dict[f'{mode}_accuracy_count'][k])
+                else:
+                    value = np.mean(values)
+                out[f'{mode}/{ng}{name}@{k}'] = 100 * float(value)
+    return out, seconds
 
 
 def main() -> None:
@@ -252,17 +252,24 @@ def main() -> None:
         '--reference-images',
         type=int,
         default=150,
-        help='PredCls images for the loop reference; SGDet uses a fifth')
+        help='PredCls images for the side-by-side run with the benchmark\'s '
+        'evaluator; SGDet uses a fifth')
+    parser.add_argument(
+        '--sgb-root',
+        default=os.environ.get('SGB_ROOT', '/work/sgb'),
+        help='checkout of the scene graph benchmark (its evaluator is run '
+        'side by side when present)')
     args = parser.parse_args()
     torch.set_num_threads(1)
     MMLogger.get_instance('bench_metric', log_level='WARNING')
     rng = np.random.default_rng(args.seed)
-    runs = (('predcls', 'predcls', args.num_images, 512,
-             args.reference_images),
-            ('sgdet', 'sgdet', max(args.num_images // 3,
-                                   1), 24, max(args.reference_images // 5, 1)))
-    for mode, size, num_images, pool_size, num_reference in runs:
-        pool = make_pool(rng, size, min(pool_size, num_images))
+    runs = (('predcls', args.num_images, 512, args.reference_images),
+            ('sgdet', max(args.num_images // 3,
+                          1), 24, max(args.reference_images // 5, 1)))
+    with_benchmark = osp.isfile(
+        osp.join(args.sgb_root, 'maskrcnn_benchmark', '__init__.py'))
+    for mode, num_images, pool_size, num_reference in runs:
+        pool = make_pool(rng, mode, min(pool_size, num_images))
         stats = run_metric(mode, pool, num_images, trace=False)
         traced = run_metric(mode, pool, min(num_images, 300), trace=True)
         per_image = stats['results_bytes'] / num_images
@@ -275,24 +282,30 @@ def main() -> None:
               f'{TEST_SET_IMAGES} images; RSS growth '
               f'{stats["rss_mb"]:.1f} MB; traced Python peak '
               f'{traced["traced_peak_mb"]:.2f} MB over 300 images')
-        samples = [pool[i % len(pool)] for i in range(num_reference)]
-        start, cpu_start = time.perf_counter(), time.process_time()
-        expected = reference_evaluate(mode, samples)
-        ref_wall = num_reference / (time.perf_counter() - start)
-        ref_cpu = num_reference / (time.process_time() - cpu_start)
-        got = run_metric(mode, samples, num_reference, trace=False)
-        diff = max(
-            abs(got['metrics'][key] - value)
-            for key, value in expected.items())
-        print(f'[{mode}] loop reference: {ref_wall:.1f} images/s wall, '
-              f'{ref_cpu:.1f} images/s CPU time on '
-              f'{num_reference} images; max |difference| {diff:.2e} over '
-              f'{len(expected)} metrics')
         headline = {
             key: round(value, 2)
             for key, value in stats['metrics'].items() if '@100' in key
         }
         print(f'[{mode}] {headline}')
+        if not with_benchmark:
+            print(f'[{mode}] no benchmark checkout at {args.sgb_root}: '
+                  'side-by-side run skipped (--sgb-root)')
+            continue
+        samples = [pool[i % len(pool)] for i in range(num_reference)]
+        expected, ref_seconds = benchmark_evaluate(mode, samples,
+                                                   args.sgb_root)
+        got = run_metric(mode, samples, num_reference, trace=False)
+        # The benchmark averages an empty list (nan) where no image has a
+        # zero-shot relation; ours reports 0 there.
+        diff = max(
+            abs(got['metrics'][key] - np.nan_to_num(value))
+            for key, value in expected.items())
+        print(f'[{mode}] benchmark evaluator: '
+              f'{num_reference / ref_seconds:.1f} images/s CPU time, ours '
+              f'{num_reference / got["cpu_seconds"]:.0f} on the same '
+              f'{num_reference} images: {ref_seconds / got["cpu_seconds"]:.1f}'
+              f'x faster; max |difference| {diff:.2e} over '
+              f'{len(expected)} metrics')
 
 
 if __name__ == '__main__':

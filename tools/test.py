@@ -1,21 +1,27 @@
 """Test (and evaluate) a scene graph model with mmengine's Runner.
 
-Follows mmdet 3.3's ``tools/test.py`` without its visualisation and TTA
-options, which have no scene graph counterpart. ``--out`` dumps every
-predicted data sample (as dicts) to a pickle file for offline evaluation.
+Follows mmdet 3.3's ``tools/test.py`` without its TTA option, which has no
+scene graph counterpart. ``--out`` writes the scene graphs to a results file
+(layout: docs/inference.md) that ``tools/analysis_tools/eval_metric.py``
+re-evaluates offline with the same numbers; ``--show-dir`` draws ground
+truth and prediction side by side for every test image. Errors in the
+user's files or settings are printed as one line (``MMSGG_RDE_DEBUG=1``
+shows the traceback).
 """
 import argparse
 import os
 import os.path as osp
 
+from mmdet.engine.hooks.utils import trigger_visualization_hook
 from mmdet.registry import RUNNERS
 from mmdet.utils import setup_cache_size_limit_of_dynamo
 from mmengine.config import Config, DictAction
-from mmengine.evaluator import DumpResults
 from mmengine.runner import Runner
 
 import mmsgg_rde  # noqa: F401  (registers all modules)
-from mmsgg_rde.utils import setup_checkpoint_compat, setup_cpu_distributed
+from mmsgg_rde.engine import register_checkpoint_loaders
+from mmsgg_rde.evaluation import DumpSceneGraphResults
+from mmsgg_rde.utils import run_cli, setup_cpu_distributed
 
 
 def parse_args() -> argparse.Namespace:
@@ -30,7 +36,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--out',
         type=str,
-        help='dump predictions to a pickle file for offline evaluation')
+        help='write the scene graphs to a results file (.pkl) for offline '
+        'evaluation and tools/analysis_tools/')
+    parser.add_argument(
+        '--show', action='store_true', help='show the pictures in a window')
+    parser.add_argument(
+        '--show-dir',
+        help='draw ground truth and prediction of each image into this '
+        'folder (under work_dir/timestamp)')
+    parser.add_argument(
+        '--wait-time', type=float, default=2, help='seconds of --show')
     parser.add_argument(
         '--trust-checkpoint',
         action='store_true',
@@ -62,6 +77,20 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def results_dumper(cfg: Config, out_file: str) -> DumpSceneGraphResults:
+    """A results writer for ``--out`` that keeps what the config's
+    SceneGraphMetric needs (its mode and largest K)."""
+    metrics = cfg.test_evaluator
+    metrics = [metrics] if isinstance(metrics, dict) else metrics
+    for metric in metrics:
+        if metric.get('type') == 'SceneGraphMetric':
+            return DumpSceneGraphResults(
+                out_file,
+                mode=metric['mode'],
+                num_relations=max(metric.get('topk', (20, 50, 100))))
+    return DumpSceneGraphResults(out_file, mode=cfg.model.mode)
+
+
 def main() -> None:
     """Build the runner from the config, load the checkpoint and test."""
     args = parse_args()
@@ -83,7 +112,10 @@ def main() -> None:
 
     cfg.load_from = args.checkpoint
 
-    setup_checkpoint_compat(cfg, trust_checkpoint=args.trust_checkpoint)
+    if args.show or args.show_dir:
+        cfg = trigger_visualization_hook(cfg, args)
+
+    register_checkpoint_loaders(trust_checkpoint=args.trust_checkpoint)
     setup_cpu_distributed(cfg)
 
     if 'runner_type' not in cfg:
@@ -92,11 +124,12 @@ def main() -> None:
         runner = RUNNERS.build(cfg)
 
     if args.out is not None:
-        runner.test_evaluator.metrics.append(
-            DumpResults(out_file_path=args.out))
+        dumper = results_dumper(cfg, args.out)
+        dumper.dataset_meta = runner.test_evaluator.dataset_meta
+        runner.test_evaluator.metrics.append(dumper)
 
     runner.test()
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

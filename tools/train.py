@@ -3,7 +3,10 @@
 Follows mmdet 3.3's ``tools/train.py``. In addition it registers every
 ``mmsgg_rde`` component, keeps checkpoints loadable on torch >= 2.6 (see
 ``--trust-checkpoint``) and runs multi-process training on machines without
-CUDA with the gloo backend.
+CUDA with the gloo backend. A config's ``total_batch_size`` (or
+``--total-batch-size``) is divided by the number of processes into the
+per-process batch size. Errors in the user's files or settings are printed
+as one line (``MMSGG_RDE_DEBUG=1`` shows the traceback).
 """
 import argparse
 import os
@@ -12,10 +15,13 @@ import os.path as osp
 from mmdet.registry import RUNNERS
 from mmdet.utils import setup_cache_size_limit_of_dynamo
 from mmengine.config import Config, DictAction
+from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import mmsgg_rde  # noqa: F401  (registers all modules)
-from mmsgg_rde.utils import setup_checkpoint_compat, setup_cpu_distributed
+from mmsgg_rde.engine import register_checkpoint_loaders
+from mmsgg_rde.utils import (apply_total_batch_size, launcher_world_size,
+                             run_cli, setup_cpu_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -23,6 +29,12 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a scene graph model')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--total-batch-size',
+        type=int,
+        help='images per iteration over all processes (default: the '
+        "config's total_batch_size); it must be a multiple of the number of "
+        'processes, and the LR scales with it (auto_scale_lr)')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -103,6 +115,16 @@ def main() -> None:
                 f'base_batch_size=...)` in the config {args.config}; add it '
                 'or drop the flag.')
 
+    if args.total_batch_size is not None:
+        cfg.total_batch_size = args.total_batch_size
+    world_size = launcher_world_size(args.launcher)
+    per_process = apply_total_batch_size(cfg, world_size)
+    if per_process is not None:
+        print_log(
+            f'Batch: {cfg.total_batch_size} images per iteration, '
+            f'{per_process} on each of {world_size} processes.',
+            logger='current')
+
     # resume is determined in this priority: resume from > auto_resume
     if args.resume == 'auto':
         cfg.resume = True
@@ -111,7 +133,7 @@ def main() -> None:
         cfg.resume = True
         cfg.load_from = args.resume
 
-    setup_checkpoint_compat(cfg, trust_checkpoint=args.trust_checkpoint)
+    register_checkpoint_loaders(trust_checkpoint=args.trust_checkpoint)
     setup_cpu_distributed(cfg)
 
     if 'runner_type' not in cfg:
@@ -123,4 +145,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -8,7 +8,8 @@
 #       work_dirs/motifs_demo_predcls/iter_450.pth
 _base_ = [
     '../_base_/models/motifs.py', '../_base_/datasets/synthvg_sgg.py',
-    '../_base_/schedules/sgg_schedule.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/sgg_schedule_multistep.py',
+    '../_base_/default_runtime.py'
 ]
 
 feat_channels = 32
@@ -51,6 +52,9 @@ model = dict(
         hidden_dim=128),
     train_cfg=dict(relation=dict(sampler=dict(num=256))))
 
+# A fixed schedule (no decay on plateau: one validation at the end) and
+# mmdet's per-process batch size (train_dataloader.batch_size).
+total_batch_size = None
 max_iters = 450
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 param_scheduler = [

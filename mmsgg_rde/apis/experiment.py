@@ -6,7 +6,6 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmsgg_rde.datasets import ensure_synthvg
-from mmsgg_rde.utils import setup_checkpoint_compat
 
 __all__ = [
     'LOADERS', 'synthvg_config', 'prepare_synthvg', 'train_and_test',
@@ -95,7 +94,6 @@ def train_and_test(cfg: Config,
     Returns:
         dict: The test metrics.
     """
-    setup_checkpoint_compat(cfg)
     if checkpoint is not None:
         cfg.load_from = checkpoint
         return Runner.from_cfg(cfg).test()

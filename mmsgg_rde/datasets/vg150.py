@@ -23,6 +23,7 @@ from mmdet.registry import DATASETS
 from mmengine.dataset import force_full_init
 from mmengine.logging import print_log
 
+from mmsgg_rde.utils import UserError
 from .statistics import compute_frequency_statistics
 from .vg150_io import (BOX_SCALE, CORRUPTED_IMAGE_IDS, DEFAULT_DICT_FILE,
                        load_vocabulary)
@@ -39,7 +40,7 @@ SPLIT_FLAGS = dict(train=0, val=0, test=2)
 _STATISTICS_VERSION = 1
 
 
-class VG150FormatError(ValueError):
+class VG150FormatError(UserError, ValueError):
     """A VG-150 file is present but its content is not what is expected."""
 
 

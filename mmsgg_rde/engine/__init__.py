@@ -1,4 +1,22 @@
-"""Training-loop components (hooks) of mmsgg_rde."""
-from .hooks import DatasetPriorHook, PredicateCountsHook
+"""Training-loop components: hooks, LR schedulers, safe checkpoint loading."""
+from .checkpoint_loading import (HISTORY_BUFFER_METHODS,
+                                 SAFE_CHECKPOINT_GLOBALS, CheckpointReadError,
+                                 UnsafeCheckpointError,
+                                 guard_checkpoint_loader,
+                                 register_checkpoint_loaders)
+from .hooks import (CheckpointMatchHook, CheckpointMismatchError,
+                    DatasetPriorHook, PlateauStopHook, PredicateCountsHook)
+from .schedulers import DecayOnPlateauLR
 
-__all__ = ['DatasetPriorHook', 'PredicateCountsHook']
+__all__ = [
+    'HISTORY_BUFFER_METHODS', 'SAFE_CHECKPOINT_GLOBALS', 'CheckpointReadError',
+    'UnsafeCheckpointError', 'guard_checkpoint_loader',
+    'register_checkpoint_loaders', 'CheckpointMatchHook',
+    'CheckpointMismatchError', 'DatasetPriorHook', 'PlateauStopHook',
+    'PredicateCountsHook', 'DecayOnPlateauLR'
+]
+
+# Importing mmsgg_rde (a config's custom_imports) makes mmengine's loaders
+# read the checkpoints a Runner saves under torch's weights-only default,
+# without trusting any other file (see checkpoint_loading).
+register_checkpoint_loaders()

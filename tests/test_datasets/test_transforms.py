@@ -6,7 +6,8 @@ from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 from PIL import Image
 
-from mmsgg_rde.datasets.transforms import (LoadSceneGraphAnnotations,
+from mmsgg_rde.datasets.transforms import (ImageSizeMismatchError,
+                                           LoadSceneGraphAnnotations,
                                            PackSceneGraphInputs)
 from mmsgg_rde.structures import SceneGraphDataSample
 
@@ -96,6 +97,29 @@ def test_test_pipeline_keeps_gt_in_original_pixels(img_path):
                                _data_info()['bboxes'])
     assert sample.scale_factor == (2.0, 2.0)
     assert len(sample.gt_relations) == 3
+
+
+@pytest.mark.parametrize('annotations_after_resize', [False, True])
+@pytest.mark.parametrize('size, hint', [((20, 10), 'resized copy'),
+                                        ((20, 40), 'EXIF orientation')])
+def test_image_of_another_size_is_refused(tmp_path, annotations_after_resize,
+                                          size, hint):
+    # The annotations are for 40x20; the file on disk is not.
+    path = str(tmp_path / '7.jpg')
+    Image.new('RGB', size).save(path)
+    steps = [
+        dict(type='LoadSceneGraphAnnotations'),
+        dict(type='Resize', scale=(80, 40), keep_ratio=True)
+    ]
+    if annotations_after_resize:
+        steps.reverse()
+    pipeline = Compose([dict(type='LoadImageFromFile'), *steps])
+    with pytest.raises(ImageSizeMismatchError) as info:
+        pipeline(_data_info(path))
+    message = str(info.value)
+    assert f'Image {path} is {size[0]}x{size[1]}' in message
+    assert 'are for 40x20' in message
+    assert hint in message
 
 
 def test_pack_reindexes_relations_of_ignored_boxes():

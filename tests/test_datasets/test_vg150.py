@@ -12,6 +12,7 @@ from mmsgg_rde.datasets import (DEFAULT_DICT_FILE, VG150Dataset,
                                 VG150FormatError, load_vocabulary)
 from mmsgg_rde.datasets import vg150 as vg150_module
 from mmsgg_rde.datasets import write_image_data, write_vg150_h5
+from mmsgg_rde.datasets.transforms import ImageSizeMismatchError
 
 # h5 rows (image ids 10..17): split flag, boxes cx, cy, w, h at scale 1024,
 # labels 1..150, relations (subject, object, predicate) local.
@@ -93,7 +94,8 @@ def _write_vg(root, images=IMAGES, record_ids=RECORD_IDS):
     shutil.copy(DEFAULT_DICT_FILE,
                 osp.join(root, 'VG-SGG-dicts-with-attri.json'))
     for i in IMAGE_IDS:
-        Image.new('RGB', (8, 6)).save(osp.join(root, 'VG_100K', f'{i}.jpg'))
+        Image.new('RGB', SIZES.get(i, (1024, 768))).save(
+            osp.join(root, 'VG_100K', f'{i}.jpg'))
     return root
 
 
@@ -367,3 +369,20 @@ def test_pipeline_produces_scene_graph_sample(vg_root):
     assert sample.gt_instances.bboxes.shape == (3, 4)
     assert sample.gt_relations.pairs.tolist() == [[0, 1], [0, 1], [2, 0]]
     assert sample.gt_relations.labels.tolist() == [5, 7, 1]
+
+
+def test_pipeline_refuses_a_resized_image(vg_root):
+    init_default_scope('mmdet')
+    path = osp.join(vg_root, 'VG_100K', '11.jpg')
+    Image.new('RGB', (400, 300)).save(path)
+    pipeline = [
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadSceneGraphAnnotations'),
+        dict(type='PackSceneGraphInputs')
+    ]
+    dataset = _dataset(vg_root, 'val', pipeline=pipeline)
+    assert dataset[0]['data_samples'].img_id == 10
+    with pytest.raises(
+            ImageSizeMismatchError,
+            match=f'Image {path} is 400x300 .* for 800x600'):
+        dataset[1]

@@ -174,6 +174,8 @@ def build_demo_model(rde: bool, mode: str) -> nn.Module:
     model_cfg.mode = mode
     model = MODELS.build(model_cfg)
     model.init_weights()
+    # Stands in for a trained detector loaded from a checkpoint (SGCls).
+    model.load_state_dict(model.state_dict())
     return model
 
 

@@ -4,11 +4,13 @@ Both evaluate the same checkpoint of the distributed demo run (loaded with
 ``load_from``); the two-process run is forked into two gloo ranks.
 """
 import os.path as osp
-import pickle
 
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.runner.checkpoint import _load_checkpoint
+
+from mmsgg_rde.evaluation import load_scene_graph_results
 
 
 def test_two_process_test_matches_single_process(demo_dist_run, demo_config,
@@ -17,7 +19,7 @@ def test_two_process_test_matches_single_process(demo_dist_run, demo_config,
     num_images = Config.fromfile(demo_config).test_dataloader.dataset.indices
     assert num_images % 2 == 1, 'two ranks should need a padded sample'
     checkpoint = osp.join(demo_dist_run, 'iter_2.pth')
-    saved = torch.load(checkpoint, weights_only=True)['state_dict']
+    saved = _load_checkpoint(checkpoint, map_location='cpu')['state_dict']
     metrics, predictions = {}, {}
     for nproc in (1, 2):
         work_dir = str(tmp_path / f'test_{nproc}')
@@ -27,8 +29,7 @@ def test_two_process_test_matches_single_process(demo_dist_run, demo_config,
             [demo_config, checkpoint, '--work-dir', work_dir, '--out', out],
             nproc=nproc)
         metrics[nproc] = read_test_metrics(work_dir)
-        with open(out, 'rb') as f:
-            predictions[nproc] = pickle.load(f)
+        predictions[nproc] = load_scene_graph_results(out)['results']
         tested = torch.load(osp.join(work_dir, 'test_state.pth'))
         for key, value in saved.items():
             torch.testing.assert_close(tested['state_dict'][key], value)

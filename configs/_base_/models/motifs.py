@@ -1,24 +1,35 @@
-# Neural Motifs on a frozen VG-150 Faster R-CNN X-101-32x8d-FPN, with the
-# scene graph benchmark's sizes. The detector weights come from
-# ``detector_checkpoint``: train configs/detectors/
-# faster-rcnn_x101-32x8d_fpn_vg150.py and copy its checkpoint there.
+# Neural Motifs on the scene graph benchmark's frozen VG-150 Faster R-CNN
+# X-101-32x8d-FPN, with its sizes. The detector weights come from
+# ``detector_checkpoint``: the benchmark's pretrained detector converted by
+# tools/model_converters/sgb_to_mmdet.py (README, "Using the benchmark's
+# pretrained detector"), or one trained with
+# configs/detectors/faster-rcnn_x101-32x8d_fpn_vg150_sgb.py.
 # GloVe: set ``glove_dir`` to the folder of glove.6B.200d.txt; with None the
 # class embeddings are learned from random init.
-_base_ = ['./faster-rcnn_x101-32x8d_fpn_vg150.py']
+_base_ = ['./faster-rcnn_x101-32x8d_fpn_vg150_sgb.py']
 
+# The benchmark's pooler: RoIAlign as in its box head.
 roi_extractor = dict(
-    type='SingleRoIExtractor',
-    roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=2),
+    type='DetectronRoIExtractor',
+    roi_layer=dict(
+        type='RoIAlign', output_size=7, sampling_ratio=2, aligned=False),
     out_channels=256,
     featmap_strides=[4, 8, 16, 32])
+
+# SGDet proposals (the benchmark's relation config): per level the 6000
+# best, NMS 0.7, 1000 kept; the 1000 best of the image.
+sgg_proposals = dict(
+    nms_pre=6000,
+    max_per_level=1000,
+    max_per_img=1000,
+    nms=dict(type='nms', iou_threshold=0.7, offset=1),
+    min_bbox_size=0)
 
 model = dict(
     type='SceneGraphRCNN',
     mode='predcls',
     freeze_detector=True,
-    detector_checkpoint='checkpoints/faster-rcnn_x101-32x8d_fpn_vg150.pth',
-    # Loaded from detector_checkpoint instead of ImageNet weights.
-    backbone=dict(init_cfg=None),
+    detector_checkpoint='checkpoints/faster-rcnn_x101-32x8d_fpn_vg150_sgb.pth',
     relation_head=dict(
         type='MotifsHead',
         num_classes=150,
@@ -47,6 +58,12 @@ model = dict(
         loss_obj=dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
     train_cfg=dict(
+        # SGDet training (the benchmark's relation stage runs its RPN in
+        # training mode, with the same numbers): the GT boxes join the
+        # proposals, and a detection is labelled with the GT box its proposal
+        # overlaps by IoU >= 0.5.
+        rpn_proposal=sgg_proposals,
+        sgdet=dict(add_gt_as_proposals=True, pos_iou_thr=0.5),
         relation=dict(
             sampler=dict(
                 type='RelationSampler',
@@ -55,10 +72,13 @@ model = dict(
                 iou_threshold=0.5,
                 num_sample_per_gt_rel=4))),
     test_cfg=dict(
-        # SGDet detections: per-class NMS, one label per box, 80 per image.
+        rpn=sgg_proposals,
+        # SGDet detections: per-class NMS (300 per class), one label per
+        # box, 80 per image.
         rcnn=dict(
             score_thr=0.01,
-            nms=dict(type='nms', iou_threshold=0.3),
+            nms=dict(type='nms', iou_threshold=0.3, offset=1),
+            max_per_class=300,
             max_per_img=80),
         relation=dict(max_pairs=None)))
 

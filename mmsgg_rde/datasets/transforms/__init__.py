@@ -1,4 +1,8 @@
 from .formatting import PackSceneGraphInputs
-from .loading import LoadSceneGraphAnnotations
+from .geometric import DetectronRandomFlip, ShortSideResize
+from .loading import ImageSizeMismatchError, LoadSceneGraphAnnotations
 
-__all__ = ['LoadSceneGraphAnnotations', 'PackSceneGraphInputs']
+__all__ = [
+    'ImageSizeMismatchError', 'LoadSceneGraphAnnotations',
+    'PackSceneGraphInputs', 'DetectronRandomFlip', 'ShortSideResize'
+]

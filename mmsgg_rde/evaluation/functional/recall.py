@@ -5,9 +5,17 @@ evaluated images: ``hits`` (bool, recalled at some K) and ``image_ids``
 (which image the relation belongs to). Images without GT relations simply
 have no entries. Results are fractions in [0, 1].
 """
+from typing import Tuple
+
 import numpy as np
 
-__all__ = ['image_mean_recall', 'per_class_recall', 'pair_accuracy', 'f_score']
+__all__ = [
+    'image_mean_recall', 'per_class_recall', 'pair_accuracy', 'f_score',
+    'frequency_groups', 'GROUP_NAMES'
+]
+
+#: Names of the groups of :func:`frequency_groups`.
+GROUP_NAMES = ('head', 'body', 'tail')
 
 
 def image_mean_recall(hits: np.ndarray, image_ids: np.ndarray) -> float:
@@ -77,3 +85,27 @@ def f_score(recall: float, mean_recall: float) -> float:
     """F@K: harmonic mean of R@K and mR@K (0 when both are 0)."""
     total = recall + mean_recall
     return 2 * recall * mean_recall / total if total > 0 else 0.0
+
+
+def frequency_groups(
+    counts: np.ndarray, splits: Tuple[float, float] = (1 / 3, 2 / 3)
+) -> np.ndarray:
+    """Head (0), body (1) or tail (2) group of each predicate.
+
+    Predicates are sorted by ``counts`` (descending, ties by id); the body
+    starts at fraction ``splits[0]`` of them and the tail at ``splits[1]``.
+
+    Args:
+        counts: (C,) frequencies of the predicates.
+        splits: Two increasing fractions in [0, 1].
+
+    Returns:
+        np.ndarray: (C,) int64 group of each predicate.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    order = np.argsort(-counts, kind='stable')
+    bounds = np.round(np.asarray(splits) * len(counts)).astype(int)
+    groups = np.empty(len(counts), dtype=np.int64)
+    groups[order] = np.searchsorted(
+        bounds, np.arange(len(counts)), side='right')
+    return groups

@@ -10,11 +10,12 @@ import numpy as np
 
 from .box_iou import pixel_box_iou
 from .matching import NO_MATCH, first_match_ranks
-from .ranking import no_graph_constraint_topk, stable_topk, triplet_scores
+from .ranking import (best_predicates, no_graph_constraint_topk, stable_topk,
+                      triplet_scores)
 
 __all__ = [
     'RECORD_DTYPE', 'GTGraph', 'PredGraph', 'encode_triplets', 'isin_sorted',
-    'build_image_records'
+    'build_image_records', 'record_rows'
 ]
 
 #: One row per GT relation. ``rank``: graph-constrained list, ``ng_rank``: no
@@ -133,10 +134,9 @@ def build_image_records(gt: GTGraph,
     records['zeroshot'] = False if zeroshot is None else zeroshot
     subj_scores = pred.scores[pred.pairs[:, 0]]
     obj_scores = pred.scores[pred.pairs[:, 1]]
-    scores, labels, best = triplet_scores(pred.rel_scores, subj_scores,
-                                          obj_scores)
+    scores, best = triplet_scores(pred.rel_scores, subj_scores, obj_scores)
     rows = stable_topk(scores, topk)
-    ranked = [(rows, labels[rows])]
+    ranked = [(rows, best_predicates(pred.rel_scores, rows))]
     ranked.append(
         no_graph_constraint_topk(pred.rel_scores, subj_scores, obj_scores,
                                  topk, best))
@@ -146,7 +146,7 @@ def build_image_records(gt: GTGraph,
         is_gt_pair[gt.pairs[:, 0], gt.pairs[:, 1]] = True
         rows = np.flatnonzero(is_gt_pair[pred.pairs[:, 0], pred.pairs[:, 1]])
         rows = rows[stable_topk(scores[rows], rows.shape[0])]
-        ranked.append((rows, labels[rows]))
+        ranked.append((rows, best_predicates(pred.rel_scores, rows)))
 
     pairs = pred.pairs[np.concatenate([rows for rows, _ in ranked])]
     predicates = np.concatenate([predicates for _, predicates in ranked])
@@ -159,3 +159,39 @@ def build_image_records(gt: GTGraph,
     records['ng_rank'] = ranks[:, 1]
     records['pair_rank'] = ranks[:, 2] if with_pair_accuracy else NO_MATCH
     return records
+
+
+def record_rows(pred: PredGraph,
+                topk: int,
+                gt_pairs: Optional[np.ndarray] = None) -> np.ndarray:
+    """The prediction rows that :func:`build_image_records` can rank.
+
+    They are the ``topk`` best pairs by triplet score, the pairs of the
+    ``topk`` best ``(pair, predicate)`` combinations and, when ``gt_pairs``
+    is given (A@K), every pair that is a GT pair. Keeping only these rows
+    (in their order) changes no record for any ``K <= topk``: each ranked
+    list only ever reaches these rows, and ties still break by row order.
+
+    Args:
+        pred: Prediction of the image.
+        topk: Largest K that will be evaluated.
+        gt_pairs: (R, 2) GT subject and object indices, for A@K.
+
+    Returns:
+        np.ndarray: Sorted row indices into ``pred.pairs``.
+    """
+    subj_scores = pred.scores[pred.pairs[:, 0]]
+    obj_scores = pred.scores[pred.pairs[:, 1]]
+    scores, best = triplet_scores(pred.rel_scores, subj_scores, obj_scores)
+    rows = [
+        stable_topk(scores, topk),
+        no_graph_constraint_topk(pred.rel_scores, subj_scores, obj_scores,
+                                 topk, best)[0]
+    ]
+    if gt_pairs is not None and gt_pairs.size and pred.pairs.size:
+        size = max(int(gt_pairs.max()), int(pred.pairs.max())) + 1
+        is_gt_pair = np.zeros((size, size), dtype=bool)
+        is_gt_pair[gt_pairs[:, 0], gt_pairs[:, 1]] = True
+        rows.append(
+            np.flatnonzero(is_gt_pair[pred.pairs[:, 0], pred.pairs[:, 1]]))
+    return np.unique(np.concatenate(rows))

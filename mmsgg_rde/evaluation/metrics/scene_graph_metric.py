@@ -14,15 +14,14 @@ from terminaltables import AsciiTable
 from mmsgg_rde.datasets.vg150_io import (DEFAULT_DICT_FILE,
                                          DEFAULT_ZEROSHOT_FILE,
                                          load_vocabulary)
-from ..functional import (RECORD_DTYPE, GTGraph, PredGraph,
+from ..functional import (GROUP_NAMES, RECORD_DTYPE, GTGraph, PredGraph,
                           build_image_records, encode_triplets, f_score,
-                          image_mean_recall, isin_sorted, pair_accuracy,
-                          per_class_recall)
+                          frequency_groups, image_mean_recall, isin_sorted,
+                          pair_accuracy, per_class_recall)
 
 __all__ = ['SceneGraphMetric']
 
 _MODES = ('predcls', 'sgcls', 'sgdet')
-_GROUP_NAMES = ('head', 'body', 'tail')
 
 
 def _get(container: object, key: str, where: str) -> object:
@@ -39,7 +38,10 @@ def _to_numpy(value: object, dtype: Optional[type] = None) -> np.ndarray:
     if not isinstance(value, (np.ndarray, list, tuple)):
         value = get_box_tensor(value)
     if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().numpy()
+        value = value.detach().cpu()
+        # bfloat16 (autocast on CPU) has no numpy dtype.
+        value = (value.float()
+                 if value.dtype == torch.bfloat16 else value).numpy()
     return np.asarray(value, dtype=dtype)
 
 
@@ -159,14 +161,23 @@ class SceneGraphMetric(BaseMetric):
                 ``pred_instances``.
         """
         for data_sample in data_samples:
-            self.results.append(self._image_records(data_sample))
+            self.results.append(self.image_records(data_sample))
 
-    def _image_records(self, data_sample: dict) -> np.ndarray:
-        """Records of one image; empty when the image is skipped."""
-        gt = self._parse_gt(data_sample)
+    def image_records(self, data_sample: dict) -> np.ndarray:
+        """The per-GT-relation records of one data sample.
+
+        Args:
+            data_sample (dict): See :meth:`process`.
+
+        Returns:
+            np.ndarray: Records of :data:`RECORD_DTYPE`; empty when the image
+            is skipped (no GT relation, or no predicted pair and
+            ``skip_empty_predictions``).
+        """
+        gt = self.parse_gt(data_sample)
         if gt.pairs.shape[0] == 0:
             return np.empty(0, dtype=RECORD_DTYPE)
-        pred = self._parse_pred(data_sample, gt)
+        pred = self.parse_pred(data_sample, gt)
         if pred.pairs.shape[0] == 0 and self.skip_empty_predictions:
             return np.empty(0, dtype=RECORD_DTYPE)
         zeroshot = None
@@ -184,7 +195,7 @@ class SceneGraphMetric(BaseMetric):
             with_pair_accuracy=self.mode != 'sgdet')
 
     @staticmethod
-    def _parse_gt(data_sample: dict) -> GTGraph:
+    def parse_gt(data_sample: dict) -> GTGraph:
         """Numpy GT scene graph of a data sample, shapes checked."""
         instances = _get(data_sample, 'gt_instances', 'gt_instances')
         relations = _get(data_sample, 'gt_relations', 'gt_relations')
@@ -218,8 +229,12 @@ class SceneGraphMetric(BaseMetric):
                              'predicate ids >= 1 (0 is background).')
         return gt
 
-    def _parse_pred(self, data_sample: dict, gt: GTGraph) -> PredGraph:
-        """Numpy predicted scene graph of a data sample, shapes checked."""
+    def parse_pred(self, data_sample: dict, gt: GTGraph) -> PredGraph:
+        """Numpy predicted scene graph of a data sample, shapes checked.
+
+        In PredCls the GT objects stand for the predicted ones, with scores
+        1.
+        """
         relations = _get(data_sample, 'pred_relations', 'pred_relations')
         pairs = _to_numpy(
             _get(relations, 'pairs', 'pred_relations.pairs'),
@@ -371,13 +386,7 @@ class SceneGraphMetric(BaseMetric):
                 'SceneGraphMetric: dataset_meta["predicate_counts"] needs one '
                 f'count per predicate ({len(predicates)}), got '
                 f'{counts.shape}.')
-        order = np.argsort(-counts, kind='stable')
-        bounds = np.round(np.asarray(self.group_splits) *
-                          len(predicates)).astype(int)
-        groups = np.empty(len(predicates), dtype=np.int64)
-        groups[order] = np.searchsorted(
-            bounds, np.arange(len(predicates)), side='right')
-        return groups
+        return frequency_groups(counts, self.group_splits)
 
     def _log_class_table(self, predicates: Sequence[str],
                          class_recalls: Dict[int,
@@ -392,7 +401,7 @@ class SceneGraphMetric(BaseMetric):
             row = [name, int(num_gt[c])]
             row += [f'{class_recalls[k][c] * 100:.2f}' for k in self.topk]
             if groups is not None:
-                row.insert(1, _GROUP_NAMES[groups[c]])
+                row.insert(1, GROUP_NAMES[groups[c]])
             rows.append(row)
         print_log(
             f'Per-predicate recall ({self.mode}, graph constraint):\n' +
@@ -402,7 +411,7 @@ class SceneGraphMetric(BaseMetric):
             return
         group_rows = [['group', '#predicates'] +
                       [f'mR@{k}' for k in self.topk]]
-        for g, name in enumerate(_GROUP_NAMES):
+        for g, name in enumerate(GROUP_NAMES):
             members = groups == g
             group_rows.append([name, int(members.sum())] + [
                 f'{class_recalls[k][members].mean() * 100:.2f}' if members.any(

@@ -102,7 +102,9 @@ class BiLSTMContext(BaseModule):
             padded, _ = pad_packed_sequence(
                 self.lstm(packed)[0], batch_first=True)
             valid = _valid_mask(orders, feats.device)
-            out = out.index_put((torch.cat(orders), ), padded[valid])
+            # .to(): under autocast the LSTM returns half precision.
+            out = out.index_put((torch.cat(orders), ),
+                                padded[valid].to(out.dtype))
         return self.proj(out)
 
 
@@ -174,8 +176,9 @@ class GreedyLabelDecoder(BaseModule):
         out_labels = feats.new_zeros(feats.size(0), dtype=torch.long)
         if length:
             index = (torch.cat(orders), )
-            out_logits = out_logits.index_put(index,
-                                              torch.stack(logits, 1)[valid])
+            out_logits = out_logits.index_put(
+                index,
+                torch.stack(logits, 1)[valid].to(out_logits.dtype))
             out_labels = out_labels.index_put(index,
                                               torch.stack(labels, 1)[valid])
         return out_logits, out_labels

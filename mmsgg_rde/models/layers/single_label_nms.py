@@ -2,49 +2,64 @@
 from typing import Tuple
 
 import torch
-from mmcv.ops import batched_nms
+from mmcv.ops import nms
 from torch import Tensor
 
 __all__ = ['single_label_nms']
 
 
-def single_label_nms(multi_bboxes: Tensor, multi_scores: Tensor,
-                     score_thr: float, nms_cfg: dict,
-                     max_num: int) -> Tuple[Tensor, Tensor, Tensor]:
-    """Per-class NMS, then each proposal keeps its best surviving class.
+def single_label_nms(multi_bboxes: Tensor,
+                     multi_scores: Tensor,
+                     score_thr: float,
+                     nms_cfg: dict,
+                     max_num: int,
+                     max_per_class: int = -1) -> Tuple[Tensor, Tensor, Tensor]:
+    """The scene graph benchmark's detection post-processing (SGDet).
 
-    This is the detection post-processing of the scene graph benchmark: one
-    label per box, so that every detection is one graph node.
+    One label per box, so that every detection is one graph node:
+
+    1. For each class, the proposals scoring above ``score_thr`` go through
+       NMS (``nms_cfg``); the best ``max_per_class`` survivors are kept.
+    2. A proposal that survives for several classes keeps the one of
+       highest score (the lowest class index on a tie).
+    3. With more than ``max_num`` such proposals, those whose score is at
+       least the ``max_num``-th highest are kept (ties can keep more).
+
+    Detections come in proposal order, as in the benchmark's
+    ``PostProcessor.filter_results`` with ``NMS_FILTER_DUPLICATES``.
 
     Args:
         multi_bboxes (Tensor): (n, C, 4) class-specific boxes of n proposals.
         multi_scores (Tensor): (n, C) foreground class scores.
-        score_thr (float): Minimum score of a (proposal, class) candidate.
-        nms_cfg (dict): mmcv ``batched_nms`` config, e.g.
-            ``dict(type='nms', iou_threshold=0.5)``.
-        max_num (int): Maximum detections kept (highest scores first).
+        score_thr (float): A (proposal, class) candidate must score more.
+        nms_cfg (dict): ``dict(type='nms', iou_threshold=..., offset=...)``;
+            ``offset=1`` for the benchmark's "+1" box areas.
+        max_num (int): Detections per image (<= 0: no limit).
+        max_per_class (int): NMS survivors kept per class (<= 0: all).
 
     Returns:
-        tuple[Tensor, Tensor, Tensor]: Kept proposal indices, their labels
-        and scores, sorted by score descending.
+        tuple[Tensor, Tensor, Tensor]: Kept proposal indices (ascending),
+        their labels and scores.
     """
-    prop_inds, labels = (multi_scores > score_thr).nonzero(as_tuple=True)
-    scores = multi_scores[prop_inds, labels]
-    if scores.numel() == 0:
-        return prop_inds, labels, scores
-    _, keep = batched_nms(multi_bboxes[prop_inds, labels], scores, labels,
-                          nms_cfg)
-    prop_inds, labels, scores = prop_inds[keep], labels[keep], scores[keep]
-    # ``keep`` is sorted by score: the first occurrence of a proposal is its
-    # best class.
-    first = torch.full((multi_scores.size(0), ),
-                       keep.numel(),
-                       dtype=torch.long,
-                       device=keep.device)
-    first = first.scatter_reduce(
-        0,
-        prop_inds,
-        torch.arange(keep.numel(), device=keep.device),
-        reduce='amin')
-    best = first[first < keep.numel()].sort().values[:max_num]
-    return prop_inds[best], labels[best], scores[best]
+    nms_cfg = dict(nms_cfg)
+    if nms_cfg.pop('type', 'nms') != 'nms':
+        raise ValueError('single_label_nms runs plain NMS: set '
+                         "nms=dict(type='nms', iou_threshold=..., offset=...)"
+                         ' in the rcnn test config.')
+    candidates = multi_scores > score_thr
+    kept = torch.zeros_like(candidates)
+    for cls in candidates.any(dim=0).nonzero().view(-1).tolist():
+        inds = candidates[:, cls].nonzero().view(-1)
+        _, keep = nms(multi_bboxes[inds, cls], multi_scores[inds, cls],
+                      **nms_cfg)
+        if max_per_class > 0:
+            keep = keep[:max_per_class]
+        kept[inds[keep], cls] = True
+    scores, labels = (multi_scores * kept.to(multi_scores.dtype)).max(dim=1)
+    keep = scores.nonzero().view(-1)
+    scores, labels = scores[keep], labels[keep]
+    if 0 < max_num < keep.numel():
+        thresh = scores.cpu().kthvalue(keep.numel() - max_num + 1).values
+        top = (scores >= thresh.item()).nonzero().view(-1)
+        keep, labels, scores = keep[top], labels[top], scores[top]
+    return keep, labels, scores

@@ -83,7 +83,9 @@ class MotifsHead(BaseRelationHead):
         """GT label embedding (PredCls) or the detector's expectation."""
         if self.mode == 'predcls':
             return self.obj_embed(torch.cat([o.labels for o in objects]))
-        logits = torch.cat([o.logits for o in objects]).detach()
+        # The detector's logits may hold a background column (last).
+        logits = torch.cat([o.logits
+                            for o in objects])[:, :self.num_classes].detach()
         return logits.softmax(dim=-1) @ self.obj_embed.weight
 
     def forward(self, obj_feats: Tensor, union_feats: Tensor,

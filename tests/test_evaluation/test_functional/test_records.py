@@ -2,7 +2,8 @@ import numpy as np
 
 from mmsgg_rde.evaluation.functional import (NO_MATCH, RECORD_DTYPE, GTGraph,
                                              PredGraph, build_image_records,
-                                             encode_triplets, isin_sorted)
+                                             encode_triplets, isin_sorted,
+                                             pixel_box_iou)
 
 BOXES = np.array(
     [
@@ -93,3 +94,52 @@ def test_triplet_keys_and_membership():
     np.testing.assert_array_equal(
         isin_sorted(query, keys), [True, False, True, False])
     assert not isin_sorted(query, keys[:0]).any()
+
+
+def _naive_records(gt, pred, topk, iou_thr):
+    """Ranks from full sorts and a full argmax, as the benchmark ranks."""
+    fg = pred.rel_scores[:, 1:]
+    obj = pred.scores[pred.pairs[:, 0]] * pred.scores[pred.pairs[:, 1]]
+    triplet = fg.max(1) * pred.scores[pred.pairs[:, 0]] * pred.scores[
+        pred.pairs[:, 1]]
+    order = np.argsort(-triplet, kind='stable')[:topk]
+    gc = (pred.pairs[order], fg.argmax(1)[order] + 1)
+    flat = np.argsort(-(obj[:, None] * fg).ravel(), kind='stable')[:topk]
+    ng = (pred.pairs[flat // fg.shape[1]], flat % fg.shape[1] + 1)
+    match = pixel_box_iou(gt.bboxes, pred.bboxes) >= iou_thr
+    ranks = []
+    for pairs, predicates in (gc, ng):
+        hit = ((gt.labels[gt.pairs[:, None, 0]] == pred.labels[pairs[:, 0]])
+               & (gt.labels[gt.pairs[:, None, 1]] == pred.labels[pairs[:, 1]])
+               & (gt.predicates[:, None] == predicates)
+               & match[gt.pairs[:, None, 0], pairs[:, 0]]
+               & match[gt.pairs[:, None, 1], pairs[:, 1]])
+        ranks.append(np.where(hit.any(1), hit.argmax(1), NO_MATCH))
+    return ranks
+
+
+def test_sgdet_size_records_equal_full_sorts():
+    """80 detections, 6,320 pairs x 51 coarse scores (many ties)."""
+    rng = np.random.default_rng(7)
+    gt_boxes = np.sort(rng.uniform(0, 300, (25, 4)).astype(np.float32), 1)
+    gt = GTGraph(gt_boxes, rng.integers(0, 3, 25),
+                 np.stack([np.arange(20), (np.arange(20) + 1) % 25], 1),
+                 rng.integers(1, 51, 20))
+    src = rng.integers(0, 25, 80)
+    boxes = gt_boxes[src] + rng.normal(0, 3, (80, 4)).astype(np.float32)
+    pairs = _all_pairs(80)
+    rel_scores = np.round(rng.random((pairs.shape[0], 51)) * 0.5,
+                          1).astype(np.float32)
+    # detections of GT pairs score their GT predicate high: some hits
+    on_gt = (src[pairs[:, 0], None] == gt.pairs[:, 0]) & (
+        src[pairs[:, 1], None] == gt.pairs[:, 1])
+    rows, rels = np.nonzero(on_gt)
+    rel_scores[rows, gt.predicates[rels]] = 1
+    pred = PredGraph(boxes, gt.labels[src],
+                     np.round(rng.random(80), 1).astype(np.float32), pairs,
+                     rel_scores)
+    records = build_image_records(gt, pred, 100, 0.5, with_pair_accuracy=False)
+    rank, ng_rank = _naive_records(gt, pred, 100, 0.5)
+    assert (rank < NO_MATCH).any() and (ng_rank < NO_MATCH).any()
+    np.testing.assert_array_equal(records['rank'], rank)
+    np.testing.assert_array_equal(records['ng_rank'], ng_rank)

@@ -4,8 +4,11 @@ import pytest
 import torch
 from mmdet.registry import MODELS
 from mmengine.config import Config
+from mmengine.runner import load_checkpoint
 from mmengine.structures import InstanceData
 
+from mmsgg_rde.models.detectors.scene_graph_rcnn import (
+    DetectorCheckpointNotFoundError, DetectorNotLoadedError)
 from mmsgg_rde.structures import SceneGraphDataSample
 
 MOTIFS_CFG = osp.join(
@@ -69,6 +72,8 @@ def build_model(mode, freeze_detector=False):
     torch.manual_seed(0)
     model = MODELS.build(tiny_model_cfg(mode, freeze_detector))
     model.init_weights()
+    # Stands in for a trained detector loaded from a checkpoint.
+    model.load_state_dict(model.state_dict())
     return model
 
 
@@ -267,3 +272,111 @@ def test_mode_checks():
     cfg.roi_head = None
     with pytest.raises(ValueError, match='roi_head'):
         MODELS.build(cfg)
+
+
+@pytest.mark.parametrize('mode', ['sgcls', 'sgdet'])
+@pytest.mark.parametrize('freeze_detector', [True, False])
+def test_untrained_detector_is_refused(mode, freeze_detector):
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_model_cfg(mode, freeze_detector))
+    model.init_weights()
+    model.train()
+    with pytest.raises(DetectorNotLoadedError) as info:
+        model(**make_batch(model, True), mode='loss')
+    message = str(info.value)
+    assert f"mode='{mode}'" in message
+    assert 'model.detector_checkpoint=PATH' in message
+    assert 'tools/model_converters/sgb_to_mmdet.py' in message
+    assert 'faster-rcnn_x101-32x8d_fpn_vg150_sgb.py' in message
+    assert 'model.train_detector=True' in message
+
+
+def test_detector_weights_from_any_checkpoint_count(tmp_path):
+    source = build_model('sgdet')
+    path = str(tmp_path / 'sgdet.pth')
+    torch.save(dict(state_dict=source.state_dict()), path)
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_model_cfg('sgdet'))
+    model.init_weights()
+    # What a runner's load_from / resume does.
+    load_checkpoint(model, path, map_location='cpu')
+    model.train()
+    losses = model(**make_batch(model, True), mode='loss')
+    assert set(losses) == {'loss_rel', 'loss_obj'}
+
+
+def test_predcls_trains_without_detector_weights():
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_model_cfg('predcls', freeze_detector=True))
+    model.init_weights()
+    model.train()
+    losses = model(**make_batch(model, True), mode='loss')
+    assert losses['loss_rel'] > 0
+
+
+@pytest.mark.parametrize('mode', ['sgcls', 'sgdet'])
+def test_train_detector_trains_it_from_scratch(mode):
+    cfg = tiny_model_cfg(mode)
+    cfg.train_detector = True
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    model.init_weights()
+    model.train()
+    losses = model(**make_batch(model, True), mode='loss')
+    assert {
+        'loss_rpn_cls', 'loss_rpn_bbox', 'loss_cls', 'loss_bbox', 'loss_rel'
+    } <= set(losses)
+    loss, log_vars = model.parse_losses(losses)
+    assert log_vars['loss_rpn_cls'] > 0 and log_vars['loss_cls'] > 0
+    loss.backward()
+    assert model.rpn_head.rpn_conv.weight.grad is not None
+    assert model.roi_head.bbox_head.fc_cls.weight.grad is not None
+
+
+def test_train_detector_needs_an_unfrozen_detector():
+    cfg = tiny_model_cfg('sgdet', freeze_detector=True)
+    cfg.train_detector = True
+    with pytest.raises(ValueError, match='freeze_detector=False'):
+        MODELS.build(cfg)
+
+
+def test_missing_detector_checkpoint_says_where_it_comes_from(tmp_path):
+    path = str(tmp_path / 'faster-rcnn_vg150.pth')
+    cfg = tiny_model_cfg('sgdet')
+    cfg.detector_checkpoint = path
+    model = MODELS.build(cfg)
+    with pytest.raises(DetectorCheckpointNotFoundError) as info:
+        model.init_weights()
+    message = str(info.value)
+    assert f'"{path}" does not exist' in message
+    assert 'tools/model_converters/sgb_to_mmdet.py' in message
+    assert 'faster-rcnn_x101-32x8d_fpn_vg150_sgb.py' in message
+
+
+def test_sgdet_training_detections_carry_gt_labels():
+    model = build_model('sgdet', freeze_detector=True)
+    data = make_batch(model, True)
+    samples = data['data_samples']
+    model.train()
+    x = model.extract_feat(data['inputs'])
+    proposals = model._proposals(x, samples)
+    for props, sample in zip(proposals, samples):
+        # The GT boxes join the RPN proposals, last.
+        gt = sample.gt_instances.bboxes
+        assert torch.equal(props[-len(gt):], gt)
+    dets = model._detect(x, samples)
+    for det in dets:
+        num_classes = model.roi_head.bbox_head.num_classes
+        assert det.logits.shape == (len(det), num_classes + 1)
+        assert det.bboxes_per_cls.shape == (len(det), num_classes, 4)
+        assert torch.equal(det.bboxes,
+                           det.bboxes_per_cls[torch.arange(len(det)),
+                                              det.labels])
+        assert ((det.assigned_labels >= 0) &
+                (det.assigned_labels <= num_classes)).all()
+    model.eval()
+    assert 'assigned_labels' not in model._detect(x, samples)[0]
+    model.train()
+    del model.train_cfg['sgdet']
+    with pytest.raises(KeyError, match='train_cfg.sgdet'):
+        model._detect(x, samples)
