@@ -258,6 +258,7 @@ def build_head(path: str, num_pairs: int) -> nn.Module:
     model_cfg.train_cfg.relation.sampler.num = num_pairs
     head_cfg = dict(
         model_cfg.relation_head,
+        embed_init='random',  # no GloVe vectors needed for timings
         mode=model_cfg.mode,
         train_cfg=model_cfg.train_cfg.relation,
         test_cfg=model_cfg.test_cfg.relation)

@@ -13,11 +13,6 @@ _base_ = [
 ]
 
 feat_channels = 32
-roi_extractor = dict(
-    type='SingleRoIExtractor',
-    roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=2),
-    out_channels=feat_channels,
-    featmap_strides=[4, 8, 16, 32])
 
 model = dict(
     mode='predcls',
@@ -44,9 +39,13 @@ model = dict(
         bbox_head=dict(in_channels=feat_channels, fc_out_channels=256)),
     relation_head=dict(
         obj_feat_extractor=dict(
-            roi_extractor=roi_extractor, fc_out_channels=256),
+            roi_extractor=dict(out_channels=feat_channels),
+            fc_out_channels=256),
         union_feat_extractor=dict(
-            roi_extractor=roi_extractor, fc_out_channels=256),
+            roi_extractor=dict(out_channels=feat_channels),
+            fc_out_channels=256),
+        # No GloVe vectors here: the class embeddings learn from random init.
+        embed_init='random',
         embed_dim=64,
         pos_embed=dict(hidden_channels=32, out_channels=64),
         hidden_dim=128),

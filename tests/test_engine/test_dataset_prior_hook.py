@@ -65,8 +65,10 @@ def run(tmp_path, load_from=None):
 
 def test_hook_initialises_frequency_bias_and_names(tmp_path):
     model = run(tmp_path)
-    assert torch.allclose(model.bias.obj_baseline.weight,
-                          torch.from_numpy(PRIOR).view(-1, NUM_PREDICATES))
+    table = model.bias.obj_baseline.weight.view(NUM_CLASSES + 1,
+                                                NUM_CLASSES + 1, -1)
+    assert torch.allclose(table[:NUM_CLASSES, :NUM_CLASSES],
+                          torch.from_numpy(PRIOR))
     assert model.embed.class_names == ('man', 'dog', 'tree')
 
 

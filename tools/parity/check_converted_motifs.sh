@@ -36,7 +36,9 @@ $PYTHON tools/model_converters/sgb_to_mmdet.py "$OUT/model_final.pth" "$DETECTOR
 [ -d "$OUT/synthvg" ] || $PYTHON tools/dataset_converters/make_synthvg.py \
     --out "$OUT/synthvg" --size tiny --seed 0
 
-OPTIONS=(model.detector_checkpoint="$DETECTOR")
+# No GloVe vectors here: the class embeddings learn from random init.
+OPTIONS=(model.detector_checkpoint="$DETECTOR"
+         model.relation_head.embed_init=random)
 for loader in train val test; do
   OPTIONS+=("${loader}_dataloader.dataset.data_root=$OUT/synthvg/"
             "${loader}_dataloader.num_workers=0"

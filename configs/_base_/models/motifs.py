@@ -1,18 +1,30 @@
 # Neural Motifs on the scene graph benchmark's frozen VG-150 Faster R-CNN
-# X-101-32x8d-FPN, with its sizes. The detector weights come from
+# X-101-32x8d-FPN, as its MotifPredictor with its relation feature
+# extractors (docs/protocol.md). The detector weights come from
 # ``detector_checkpoint``: the benchmark's pretrained detector converted by
 # tools/model_converters/sgb_to_mmdet.py (README, "Using the benchmark's
 # pretrained detector"), or one trained with
 # configs/detectors/faster-rcnn_x101-32x8d_fpn_vg150_sgb.py.
-# GloVe: set ``glove_dir`` to the folder of glove.6B.200d.txt; with None the
-# class embeddings are learned from random init.
+# GloVe: the class embeddings start from GloVe 6B 200d vectors; download
+# http://nlp.stanford.edu/data/glove.6B.zip and unzip glove.6B.200d.txt into
+# ``glove_dir`` (data/glove/), or set embed_init='random' to learn them from
+# random init.
 _base_ = ['./faster-rcnn_x101-32x8d_fpn_vg150_sgb.py']
 
-# The benchmark's pooler: RoIAlign as in its box head.
-roi_extractor = dict(
+# The benchmark's pooler: RoIAlign as in its box head (not pixel-aligned,
+# sampling ratio 2).
+roi_layer = dict(
+    type='RoIAlign', output_size=7, sampling_ratio=2, aligned=False)
+# Object boxes: one FPN level per box, chosen from its "+1" area.
+obj_roi_extractor = dict(
     type='DetectronRoIExtractor',
-    roi_layer=dict(
-        type='RoIAlign', output_size=7, sampling_ratio=2, aligned=False),
+    roi_layer=roi_layer,
+    out_channels=256,
+    featmap_strides=[4, 8, 16, 32])
+# Union boxes: pooled on all levels, fused by a trainable 3x3 conv.
+union_roi_extractor = dict(
+    type='AllLevelsRoIExtractor',
+    roi_layer=roi_layer,
     out_channels=256,
     featmap_strides=[4, 8, 16, 32])
 
@@ -36,17 +48,19 @@ model = dict(
         num_predicates=51,
         obj_feat_extractor=dict(
             type='RoIFeatureExtractor',
-            roi_extractor=roi_extractor,
+            roi_extractor=obj_roi_extractor,
             num_fcs=2,
             fc_out_channels=4096),
         union_feat_extractor=dict(
             type='UnionFeatureExtractor',
-            roi_extractor=roi_extractor,
+            roi_extractor=union_roi_extractor,
             mask_size=27,
+            mask_norm_cfg=dict(type='BN', momentum=0.01),
             num_fcs=2,
             fc_out_channels=4096),
         embed_dim=200,
-        glove_dir=None,
+        glove_dir='data/glove/',
+        embed_init='glove',
         pos_embed=dict(hidden_channels=32, out_channels=128),
         hidden_dim=512,
         num_obj_layers=1,
@@ -70,7 +84,8 @@ model = dict(
                 num=1024,
                 pos_fraction=0.25,
                 iou_threshold=0.5,
-                num_sample_per_gt_rel=4))),
+                num_sample_per_gt_rel=4,
+                require_overlap=False))),
     test_cfg=dict(
         rpn=sgg_proposals,
         # SGDet detections: per-class NMS (300 per class), one label per
@@ -80,7 +95,7 @@ model = dict(
             nms=dict(type='nms', iou_threshold=0.3, offset=1),
             max_per_class=300,
             max_per_img=80),
-        relation=dict(max_pairs=None)))
+        relation=dict(later_nms_thr=0.5, max_pairs=None)))
 
 # Frequency bias (and GloVe lookup) from the training set's statistics.
 custom_hooks = [dict(type='DatasetPriorHook')]

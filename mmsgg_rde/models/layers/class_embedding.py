@@ -1,5 +1,4 @@
 """Object class embeddings, optionally initialised from GloVe vectors."""
-import logging
 import os.path as osp
 from typing import Dict, Optional, Sequence
 
@@ -9,7 +8,19 @@ from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-__all__ = ['load_glove_vectors', 'ClassEmbedding']
+__all__ = [
+    'GLOVE_HELP', 'WITH_BACKGROUND', 'DECODER_TOKENS', 'load_glove_vectors',
+    'ClassEmbedding'
+]
+
+#: Extra tokens of the benchmark's 151-way class layers (background at
+#: ``num_classes``, mmdet's background label).
+WITH_BACKGROUND = ('__background__', )
+#: Extra tokens of its label decoders' embeddings (then 'start').
+DECODER_TOKENS = ('__background__', 'start')
+#: How to get the GloVe vectors the relation heads are initialised from.
+GLOVE_HELP = ('download http://nlp.stanford.edu/data/glove.6B.zip (822 MB) '
+              'and unzip glove.6B.{dim}d.txt from it')
 
 
 def _read_glove(glove_file: str, words: set, dim: int) -> Dict[str, Tensor]:
@@ -31,64 +42,65 @@ def _read_glove(glove_file: str, words: set, dim: int) -> Dict[str, Tensor]:
 
 
 def load_glove_vectors(glove_dir: str,
-                       names: Sequence[str],
+                       tokens: Sequence[str],
                        dim: int = 200) -> Tensor:
-    """Build one GloVe vector per class name.
+    """Build one GloVe vector per token, by the scene graph benchmark's rule.
 
-    A name is looked up as is, then lower-cased; a multi-word name missing
-    from the vocabulary gets the mean of its words' vectors; a name with no
-    known word keeps a random normal vector (and is logged).
+    A token is looked up as is; if it is missing, its longest word (the
+    first of the longest, splitting on spaces) is; a token with neither keeps
+    a random normal vector (and is logged).
 
     Args:
         glove_dir (str): Folder holding ``glove.6B.{dim}d.txt``.
-        names (Sequence[str]): Class names, in class-id order.
+        tokens (Sequence[str]): Class names (and extra tokens such as
+            ``'start'``), in row order.
         dim (int): Vector size. Defaults to 200.
 
     Returns:
-        Tensor: (len(names), dim) float vectors.
+        Tensor: (len(tokens), dim) float vectors.
     """
     glove_file = osp.join(glove_dir, f'glove.6B.{dim}d.txt')
     if not osp.isfile(glove_file):
         raise FileNotFoundError(
-            f'{glove_file} not found; set glove_dir to the folder of the '
-            'unzipped glove.6B vectors, or glove_dir=None to learn class '
-            'embeddings from random init.')
-    candidates = [[name, name.lower()] + name.lower().split()
-                  for name in names]
-    words = {w for cand in candidates for w in cand}
-    vectors = _read_glove(glove_file, words, dim)
-    out = torch.randn(len(names), dim)
+            f'{glove_file} not found: {GLOVE_HELP.format(dim=dim)} into '
+            f'{glove_dir}, or point glove_dir at the folder that has it.')
+    longest = [max(tok.split(' '), key=len) for tok in tokens]
+    vectors = _read_glove(glove_file, set(tokens) | set(longest), dim)
+    out = torch.randn(len(tokens), dim)
     missing = []
-    for i, (name, lower, *parts) in enumerate(candidates):
-        if name in vectors:
-            out[i] = vectors[name]
-        elif lower in vectors:
-            out[i] = vectors[lower]
-        elif any(p in vectors for p in parts):
-            out[i] = torch.stack([vectors[p] for p in parts
-                                  if p in vectors]).mean(0)
+    for i, (token, word) in enumerate(zip(tokens, longest)):
+        if token in vectors:
+            out[i] = vectors[token]
+        elif word in vectors:
+            out[i] = vectors[word]
         else:
-            missing.append(name)
+            missing.append(token)
     if missing:
         print_log(
-            f'{glove_file}: no vector for {missing}; random init for them.',
+            f'{glove_file}: no vector for {missing}; random normal init for '
+            'them.',
             logger='current')
     return out
 
 
 @MODELS.register_module()
 class ClassEmbedding(BaseModule):
-    """An embedding of object classes.
+    """An embedding of object classes, plus optional extra tokens.
 
-    With ``glove_dir`` the table is initialised from GloVe vectors of the
-    class names, which the ``DatasetPriorHook`` supplies from the dataset's
-    ``metainfo['classes']`` (see :meth:`set_class_names`); otherwise it is
-    learned from random normal init.
+    Rows ``0..num_classes-1`` are the classes, followed by one row per extra
+    token (e.g. ``'__background__'`` at ``num_classes``, mmdet's background
+    label, and a decoder's ``'start'``). With ``glove_dir`` the table is
+    initialised from GloVe vectors of the class names, which the
+    ``DatasetPriorHook`` supplies from the dataset's ``metainfo['classes']``
+    (see :meth:`set_class_names`), and of the extra tokens; otherwise it
+    keeps its random normal init.
 
     Args:
         num_classes (int): Number of object classes.
         embed_dim (int): Embedding size. Defaults to 200.
         glove_dir (str, optional): Folder of ``glove.6B.{embed_dim}d.txt``.
+        extra_tokens (Sequence[str]): Tokens of the rows after the classes.
+            Defaults to ().
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -96,17 +108,20 @@ class ClassEmbedding(BaseModule):
                  num_classes: int,
                  embed_dim: int = 200,
                  glove_dir: Optional[str] = None,
+                 extra_tokens: Sequence[str] = (),
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.num_classes = num_classes
         self.embed_dim = embed_dim
         self.glove_dir = glove_dir
-        self.embedding = nn.Embedding(num_classes, embed_dim)
+        self.extra_tokens = tuple(extra_tokens)
+        self.embedding = nn.Embedding(num_classes + len(self.extra_tokens),
+                                      embed_dim)
         self.class_names: Optional[Sequence[str]] = None
 
     @property
     def weight(self) -> Tensor:
-        """Tensor: The (num_classes, embed_dim) table."""
+        """Tensor: The (num_classes + len(extra_tokens), embed_dim) table."""
         return self.embedding.weight
 
     def set_class_names(self, names: Sequence[str]) -> None:
@@ -119,23 +134,17 @@ class ClassEmbedding(BaseModule):
         self.class_names = tuple(names)
 
     def init_weights(self) -> None:
-        """Initialise from GloVe when ``glove_dir`` and names are known."""
+        """Initialise from GloVe when ``glove_dir`` is set."""
         super().init_weights()
         if self.glove_dir is None:
-            print_log(
-                'ClassEmbedding: glove_dir is None, class embeddings are '
-                'learned from random init.',
-                logger='current')
             return
         if self.class_names is None:
-            print_log(
+            raise RuntimeError(
                 'ClassEmbedding: glove_dir is set but no class names were '
-                'given (add DatasetPriorHook to custom_hooks); class '
-                'embeddings are learned from random init.',
-                logger='current',
-                level=logging.WARNING)
-            return
-        vectors = load_glove_vectors(self.glove_dir, self.class_names,
+                'given; add dict(type="DatasetPriorHook") to custom_hooks so '
+                'that the dataset\'s class names reach the model.')
+        vectors = load_glove_vectors(self.glove_dir,
+                                     self.class_names + self.extra_tokens,
                                      self.embed_dim)
         with torch.no_grad():
             self.embedding.weight.copy_(vectors)
@@ -144,5 +153,5 @@ class ClassEmbedding(BaseModule):
             logger='current')
 
     def forward(self, labels: Tensor) -> Tensor:
-        """Embed (N,) class ids into (N, embed_dim) vectors."""
+        """Embed (N,) row ids into (N, embed_dim) vectors."""
         return self.embedding(labels.long())

@@ -1,4 +1,5 @@
 """Frequency bias: a learnable log-prior over predicates per class pair."""
+import math
 from typing import Optional, Union
 
 import numpy as np
@@ -15,9 +16,11 @@ __all__ = ['FrequencyBias']
 class FrequencyBias(BaseModule):
     """Predicate logits looked up by (subject class, object class).
 
-    The table is an ``nn.Embedding`` of ``num_classes ** 2`` rows and
-    ``num_predicates`` columns, trained with the rest of the head. It starts
-    at zero and is usually initialised from the training set's statistics
+    The table is an ``nn.Embedding`` of ``(num_classes + 1) ** 2`` rows (class
+    pairs, including the background class ``num_classes``, mmdet's label
+    for it, as the benchmark's 151 x 151 table) and ``num_predicates``
+    columns, trained with the rest of the head. It starts at zero and is
+    usually initialised from the training set's statistics
     (``log(fg / fg.sum(-1) + eps)``, see :meth:`set_prior`), which the
     ``DatasetPriorHook`` provides before weight initialisation.
 
@@ -25,18 +28,22 @@ class FrequencyBias(BaseModule):
         num_classes (int): Number of object classes. Defaults to 150.
         num_predicates (int): Number of predicate classes including the
             background class 0. Defaults to 51.
+        eps (float): The statistics' ``eps``: pairs with the background
+            class, which have no counts, get ``log(1 + eps)`` for predicate
+            0 and ``log(eps)`` for the others. Defaults to 1e-3.
         init_cfg (dict, optional): Initialisation config.
     """
 
     def __init__(self,
                  num_classes: int = 150,
                  num_predicates: int = 51,
+                 eps: float = 1e-3,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.num_classes = num_classes
         self.num_predicates = num_predicates
-        self.obj_baseline = nn.Embedding(num_classes * num_classes,
-                                         num_predicates)
+        self.eps = eps
+        self.obj_baseline = nn.Embedding((num_classes + 1)**2, num_predicates)
         nn.init.zeros_(self.obj_baseline.weight)
         self._prior: Optional[Tensor] = None
 
@@ -52,14 +59,19 @@ class FrequencyBias(BaseModule):
                 ``dataset.get_statistics()['pred_dist']``.
         """
         prior = torch.as_tensor(np.asarray(pred_dist), dtype=torch.float32)
-        expected = (self.num_classes, self.num_classes, self.num_predicates)
+        num = self.num_classes
+        expected = (num, num, self.num_predicates)
         if tuple(prior.shape) != expected:
             raise ValueError(
                 f'pred_dist has shape {tuple(prior.shape)}, expected '
                 f'{expected}; check that the dataset statistics '
                 '(get_statistics()["pred_dist"]) match num_classes and '
                 'num_predicates of the relation head.')
-        self._prior = prior.reshape(-1, self.num_predicates)
+        table = prior.new_full((num + 1, num + 1, self.num_predicates),
+                               math.log(self.eps))
+        table[..., 0] = math.log(1 + self.eps)
+        table[:num, :num] = prior
+        self._prior = table.reshape(-1, self.num_predicates)
         self._apply_prior()
 
     def _apply_prior(self) -> None:
@@ -80,11 +92,12 @@ class FrequencyBias(BaseModule):
         """Look up the bias of each (subject, object) class pair.
 
         Args:
-            sub_labels (Tensor): (K,) subject classes in 0..num_classes-1.
-            obj_labels (Tensor): (K,) object classes in 0..num_classes-1.
+            sub_labels (Tensor): (K,) subject classes in 0..num_classes
+                (num_classes: background).
+            obj_labels (Tensor): (K,) object classes, likewise.
 
         Returns:
             Tensor: (K, num_predicates) logits.
         """
-        return self.obj_baseline(sub_labels.long() * self.num_classes +
+        return self.obj_baseline(sub_labels.long() * (self.num_classes + 1) +
                                  obj_labels.long())

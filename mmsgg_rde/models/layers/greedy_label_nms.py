@@ -2,18 +2,9 @@
 import torch
 from torch import Tensor
 
+from .box_overlaps import per_class_overlaps
+
 __all__ = ['greedy_label_nms']
-
-
-def _class_box_ious(bboxes_per_cls: Tensor) -> Tensor:
-    """(N, N, C) IoUs of the class-c boxes of every two objects ("+1")."""
-    lt = bboxes_per_cls[:, None, :, :2].maximum(bboxes_per_cls[None, :, :, :2])
-    rb = bboxes_per_cls[:, None, :, 2:].minimum(bboxes_per_cls[None, :, :, 2:])
-    wh = (rb - lt + 1.0).clamp(min=0)
-    inter = wh[..., 0] * wh[..., 1]
-    areas = (bboxes_per_cls[..., 2] - bboxes_per_cls[..., 0] + 1.0) * (
-        bboxes_per_cls[..., 3] - bboxes_per_cls[..., 1] + 1.0)
-    return inter / (-inter + areas[None] + areas[:, None])
 
 
 def greedy_label_nms(probs: Tensor, bboxes_per_cls: Tensor,
@@ -39,7 +30,8 @@ def greedy_label_nms(probs: Tensor, bboxes_per_cls: Tensor,
         Tensor: (N,) labels in 0..C (C: background), on ``probs``' device.
     """
     num_objs, num_classes = bboxes_per_cls.shape[:2]
-    overlap = (_class_box_ious(bboxes_per_cls.float()) >= iou_threshold).cpu()
+    overlap = (per_class_overlaps(bboxes_per_cls.float())
+               >= iou_threshold).cpu()
     # The benchmark's layout: background first, excluded with -1.
     work = torch.cat(
         [probs.new_full((num_objs, 1), -1.0), probs[:, :num_classes].detach()],

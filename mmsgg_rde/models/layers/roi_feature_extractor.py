@@ -19,22 +19,26 @@ class RoIFeatureExtractor(BaseModule):
 
     The FC layers mirror mmdet's ``Shared2FCBBoxHead.shared_fcs`` so that a
     detector's trained box head can be copied in
-    (:meth:`load_fcs_from`).
+    (:meth:`load_fcs_from`), as the scene graph benchmark initialises both
+    its relation feature extractors.
 
     Args:
         roi_extractor (dict): Config of an mmdet RoI extractor, e.g.
-            ``SingleRoIExtractor``.
+            ``DetectronRoIExtractor``.
         num_fcs (int): Number of FC layers (each followed by ReLU).
             Defaults to 2.
         fc_out_channels (int): Width of the FC layers. Defaults to 4096.
-        init_cfg (dict, optional): Initialisation config.
+        init_cfg (dict, optional): Initialisation config. Defaults to the
+            benchmark's ``make_fc`` init (Caffe2 Xavier, zero bias).
     """
 
-    def __init__(self,
-                 roi_extractor: dict,
-                 num_fcs: int = 2,
-                 fc_out_channels: int = 4096,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        roi_extractor: dict,
+        num_fcs: int = 2,
+        fc_out_channels: int = 4096,
+        init_cfg: Optional[dict] = dict(type='Caffe2Xavier', layer='Linear')
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.roi_extractor = MODELS.build(roi_extractor)
         self.roi_size = self.roi_extractor.roi_layers[0].output_size
@@ -86,7 +90,8 @@ class RoIFeatureExtractor(BaseModule):
 class UnionFeatureExtractor(RoIFeatureExtractor):
     """Features of the union box of each pair, with a spatial mask branch.
 
-    The union box is RoIAligned; the pair's two box masks (over the whole
+    The union box is RoIAligned (the benchmark pools it from all FPN levels:
+    ``AllLevelsRoIExtractor``); the pair's two box masks (over the whole
     image, ``mask_size`` x ``mask_size``) go through a small CNN to the RoI
     feature's size; both are added and passed through the FC layers.
 
@@ -98,16 +103,18 @@ class UnionFeatureExtractor(RoIFeatureExtractor):
             ``dict(type='BN', momentum=0.01)``.
         num_fcs (int): Number of FC layers. Defaults to 2.
         fc_out_channels (int): Width of the FC layers. Defaults to 4096.
-        init_cfg (dict, optional): Initialisation config.
+        init_cfg (dict, optional): Initialisation config of the FC layers.
     """
 
-    def __init__(self,
-                 roi_extractor: dict,
-                 mask_size: int = 27,
-                 mask_norm_cfg: dict = dict(type='BN', momentum=0.01),
-                 num_fcs: int = 2,
-                 fc_out_channels: int = 4096,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        roi_extractor: dict,
+        mask_size: int = 27,
+        mask_norm_cfg: dict = dict(type='BN', momentum=0.01),
+        num_fcs: int = 2,
+        fc_out_channels: int = 4096,
+        init_cfg: Optional[dict] = dict(type='Caffe2Xavier', layer='Linear')
+    ) -> None:
         super().__init__(
             roi_extractor=roi_extractor,
             num_fcs=num_fcs,

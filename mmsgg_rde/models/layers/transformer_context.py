@@ -7,7 +7,7 @@ from mmengine.model import BaseModule
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
-from .class_embedding_with_extras import ClassEmbeddingWithExtras
+from .class_embedding import WITH_BACKGROUND, ClassEmbedding
 from .greedy_label_nms import greedy_label_nms
 from .pair_fusion import PairContextFusion
 from .relation_context import (ModeLayersMixin, RelationContextOutput,
@@ -90,10 +90,10 @@ class TransformerContext(ModeLayersMixin, BaseModule):
         self.mode = check_context_mode(mode)
         self.num_classes = num_classes
         self.nms_iou_threshold = nms_iou_threshold
-        self.obj_embed = ClassEmbeddingWithExtras(num_classes, embed_dim,
-                                                  glove_dir)
-        self.edge_embed = ClassEmbeddingWithExtras(num_classes, embed_dim,
-                                                   glove_dir)
+        self.obj_embed = ClassEmbedding(num_classes, embed_dim, glove_dir,
+                                        WITH_BACKGROUND)
+        self.edge_embed = ClassEmbedding(num_classes, embed_dim, glove_dir,
+                                         WITH_BACKGROUND)
         self.box_embed = nn.Sequential(
             nn.Linear(9, 32), nn.ReLU(inplace=True), nn.Dropout(box_dropout),
             nn.Linear(32, 128), nn.ReLU(inplace=True), nn.Dropout(box_dropout))

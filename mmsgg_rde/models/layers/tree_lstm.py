@@ -15,7 +15,7 @@ from mmdet.registry import MODELS
 from mmengine.model import BaseModule, ModuleDict, ModuleList
 from torch import Tensor, nn
 
-from .class_embedding_with_extras import ClassEmbeddingWithExtras
+from .class_embedding import DECODER_TOKENS, ClassEmbedding
 
 __all__ = [
     'BinaryForest', 'binary_forest', 'TreeLSTMUp', 'TreeLSTMDown',
@@ -414,11 +414,8 @@ class TreeLSTMLabelDecoder(BaseModule):
         self.in_channels = in_channels
         self.num_classes = num_classes
         self.dropout = dropout
-        self.label_embed = ClassEmbeddingWithExtras(
-            num_classes,
-            embed_dim,
-            glove_dir,
-            extra_tokens=('__background__', 'start'))
+        self.label_embed = ClassEmbedding(
+            num_classes, embed_dim, glove_dir, extra_tokens=DECODER_TOKENS)
         self.cell = TreeLSTMDown(in_channels + embed_dim, hidden_channels)
         self.classifier = nn.Linear(hidden_channels, num_classes + 1)
 

@@ -9,7 +9,7 @@ from torch import Tensor
 from torch.nn import functional as F
 
 from .box_encoding import BoxPositionEmbedding
-from .class_embedding_with_extras import ClassEmbeddingWithExtras
+from .class_embedding import WITH_BACKGROUND, ClassEmbedding
 from .pair_fusion import PairContextFusion
 from .relation_context import (ModeLayersMixin, RelationContextOutput,
                                batch_box_info, batch_pairs, check_context_mode,
@@ -80,10 +80,10 @@ class VCTreeContext(ModeLayersMixin, BaseModule):
         super().__init__(init_cfg=init_cfg)
         self.mode = check_context_mode(mode)
         self.num_classes = num_classes
-        self.obj_embed = ClassEmbeddingWithExtras(num_classes, embed_dim,
-                                                  glove_dir)
-        self.edge_embed = ClassEmbeddingWithExtras(num_classes, embed_dim,
-                                                   glove_dir)
+        self.obj_embed = ClassEmbedding(num_classes, embed_dim, glove_dir,
+                                        WITH_BACKGROUND)
+        self.edge_embed = ClassEmbedding(num_classes, embed_dim, glove_dir,
+                                         WITH_BACKGROUND)
         self.pos_embed = BoxPositionEmbedding()
         self.tree_scorer = VCTreePairScorer(in_channels, embed_dim,
                                             hidden_channels, num_classes)

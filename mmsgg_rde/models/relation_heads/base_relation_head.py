@@ -6,14 +6,14 @@ from typing import List, NamedTuple, Optional, Sequence, Tuple
 import torch
 from mmdet.registry import MODELS, TASK_UTILS
 from mmdet.structures import SampleList
-from mmdet.structures.bbox import bbox2roi, bbox_overlaps, get_box_tensor
+from mmdet.structures.bbox import bbox2roi, get_box_tensor
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
-from ..layers import FrequencyBias, all_pairs
+from ..layers import FrequencyBias, all_pairs, object_label_nms
 
 __all__ = ['MODES', 'RelationHeadOutput', 'BaseRelationHead']
 
@@ -27,11 +27,12 @@ class RelationHeadOutput(NamedTuple):
     Attributes:
         rel_feats (Tensor): (K, D) relation representation f_k of each pair,
             the input of :meth:`BaseRelationHead.classify_relations`.
-        obj_labels (Tensor): (N,) object labels the head uses (frequency bias
-            and output): GT in PredCls; in training the teacher-forced
+        obj_labels (Tensor): (N,) object labels the head uses for the
+            frequency bias: GT in PredCls; in training the teacher-forced
             labels; at test time the head's predictions.
-        obj_logits (Tensor, optional): (N, num_classes) object logits when
-            the head classifies objects (SGCls/SGDet), else None.
+        obj_logits (Tensor, optional): (N, num_classes + 1) object logits,
+            background last, when the head classifies objects (SGCls/SGDet),
+            else None.
     """
     rel_feats: Tensor
     obj_labels: Tensor
@@ -58,7 +59,17 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
 
     Objects come from :class:`SceneGraphRCNN` as one ``InstanceData`` per
     image with ``bboxes`` (network input frame), ``labels``, ``scores`` and,
-    in SGCls/SGDet, the detector's ``logits`` (N, num_classes).
+    in SGCls/SGDet, the detector's ``logits`` (N, num_classes + 1),
+    background last (mmdet's ``cls_score``). SGDet detections also carry
+    ``bboxes_per_cls`` (N, num_classes, 4), the box regressed for each
+    class, and in training ``assigned_labels`` (N,), their class targets.
+
+    Post-processing follows the scene graph benchmark: object scores are the
+    softmax of ``obj_logits`` (1 in PredCls); SGCls labels are its best
+    class; SGDet labels come from :func:`object_label_nms` (threshold
+    ``test_cfg['later_nms_thr']``) and each box is the detection's box of
+    its new class. Relations of a pair are ranked by best foreground
+    predicate score x subject score x object score.
 
     RDE seam: with ``rde`` set, :meth:`loss` adds
     ``self.rde.loss(rel_feats, rel_labels, sub_labels, obj_labels,
@@ -88,12 +99,15 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
             to the head's.
         train_cfg (dict, optional): ``sampler``: config of the
             ``RelationSampler``.
-        test_cfg (dict, optional): ``max_pairs``: keep at most this many
-            candidate pairs per image, those of highest subject x object
-            score (meant for SGDet); None keeps all. ``logit_adjustment``:
-            config of a module applied to the predicate logits in
-            :meth:`predict` (e.g. ``dict(type='LogitAdjustment')``, the
-            post-hoc debiasing baseline); None (default) for none.
+        test_cfg (dict, optional): ``later_nms_thr``: IoU of the SGDet
+            relabelling (default 0.5, the benchmark's
+            ``LATER_NMS_PREDICTION_THRES``); ``max_pairs``: keep at most this
+            many candidate pairs per image, those of highest subject x object
+            score (not in the benchmark); None (default) keeps all.
+            ``logit_adjustment``: config of a module applied to the
+            predicate logits in :meth:`predict` (e.g.
+            ``dict(type='LogitAdjustment')``, the post-hoc debiasing
+            baseline); None (default) for none.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -125,6 +139,7 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
         self.mode = mode
         self.train_cfg = train_cfg or {}
         self.test_cfg = test_cfg or {}
+        self.later_nms_thr = self.test_cfg.get('later_nms_thr', 0.5)
         self.sampler = TASK_UTILS.build(
             self.train_cfg.get('sampler', dict(type='RelationSampler')))
         self.obj_feat_extractor = MODELS.build(obj_feat_extractor)
@@ -158,7 +173,8 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
             obj_feats (Tensor): (N, C) features of all objects of the batch.
             union_feats (Tensor): (K, D) union features of all pairs.
             objects (list[InstanceData]): Per image objects; in training
-                also ``gt_labels`` (N_i,), the object targets (-1: none).
+                also ``gt_labels`` (N_i,), the object targets
+                (``num_classes``: background).
             rel_pairs (list[Tensor]): Per image (K_i, 2) pairs indexing the
                 image's objects.
             batch_img_metas (list[dict]): Per image meta information.
@@ -224,27 +240,21 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
 
     def object_targets(self, objects: List[InstanceData],
                        batch_data_samples: SampleList) -> List[Tensor]:
-        """Class targets of objects for training (-1: no target).
+        """Class targets of objects for training (``num_classes``: bg).
 
-        PredCls/SGCls objects are the GT objects. An SGDet detection gets the
-        class of the GT box it overlaps most if that IoU reaches the
-        sampler's ``iou_threshold``.
+        PredCls/SGCls objects are the GT objects. SGDet detections carry
+        theirs (``assigned_labels``, from :class:`SceneGraphRCNN`): the
+        class of the GT box their proposal overlaps most, whatever class the
+        detector gave them, as the benchmark labels its proposals.
         """
-        targets = []
-        for obj, sample in zip(objects, batch_data_samples):
-            gt_labels = sample.gt_instances.labels.long()
-            if self.mode != 'sgdet':
-                targets.append(gt_labels)
-                continue
-            target = gt_labels.new_full((len(obj), ), -1)
-            if len(obj) and gt_labels.numel():
-                ious = bbox_overlaps(
-                    obj.bboxes, get_box_tensor(sample.gt_instances.bboxes))
-                max_iou, argmax = ious.max(dim=1)
-                matched = max_iou >= self.sampler.iou_threshold
-                target[matched] = gt_labels[argmax[matched]]
-            targets.append(target)
-        return targets
+        if self.mode != 'sgdet':
+            return [s.gt_instances.labels.long() for s in batch_data_samples]
+        if not all('assigned_labels' in obj for obj in objects):
+            raise KeyError(
+                'SGDet training needs the detections\' assigned_labels (the '
+                'GT class of their proposals), which SceneGraphRCNN sets in '
+                'training with train_cfg.sgdet.')
+        return [obj.assigned_labels.long() for obj in objects]
 
     def sample_pairs(self, objects: List[InstanceData],
                      batch_data_samples: SampleList
@@ -256,8 +266,8 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
             if self.mode == 'sgdet':
                 gt = sample.gt_instances
                 p, lab = self.sampler.sample_detections(
-                    obj.bboxes, obj.labels, get_box_tensor(gt.bboxes),
-                    gt.labels, gt_rels.pairs, gt_rels.labels)
+                    obj.bboxes, obj.gt_labels, get_box_tensor(gt.bboxes),
+                    gt.labels, gt_rels.pairs, gt_rels.labels, self.num_classes)
             else:
                 p, lab = self.sampler.sample(
                     len(obj), gt_rels.pairs, gt_rels.labels)
@@ -268,10 +278,13 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
     def test_pairs(self, obj: InstanceData) -> Tensor:
         """Candidate pairs of one image: every ordered pair i != j.
 
-        With ``test_cfg['max_pairs']`` only the pairs of highest subject x
-        object score are kept.
+        A single object gets the pair (0, 0), as in the benchmark. With
+        ``test_cfg['max_pairs']`` only the pairs of highest subject x object
+        score are kept.
         """
         pairs = all_pairs(len(obj), obj.bboxes.device)
+        if len(obj) == 1:
+            pairs = pairs.new_zeros(1, 2)
         max_pairs = self.test_cfg.get('max_pairs')
         if max_pairs is not None and pairs.size(0) > max_pairs:
             score = obj.scores[pairs[:, 0]] * obj.scores[pairs[:, 1]]
@@ -317,11 +330,9 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
             loss_rel=_classification_loss(self.loss_rel, rel_logits,
                                           rel_labels))
         if out.obj_logits is not None and self.loss_obj is not None:
-            targets = torch.cat([o.gt_labels for o in objects])
-            valid = targets >= 0
-            losses['loss_obj'] = _classification_loss(self.loss_obj,
-                                                      out.obj_logits[valid],
-                                                      targets[valid])
+            losses['loss_obj'] = _classification_loss(
+                self.loss_obj, out.obj_logits,
+                torch.cat([o.gt_labels for o in objects]))
         if self.rde is not None:
             classes = self._rde_class_labels(objects)
             classifier = functools.partial(
@@ -372,32 +383,41 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
                                                        batch_img_metas)
         if self.logit_adjustment is not None:
             rel_logits = self.logit_adjustment(rel_logits)
-        obj_labels, obj_scores = self._object_predictions(out, objects)
-        rel_scores = rel_logits.softmax(dim=-1)
-        num_objs = [len(o) for o in objects]
+        rel_logits = rel_logits.split([len(p) for p in rel_pairs])
+        obj_logits = [None] * len(objects)
+        if out.obj_logits is not None:
+            obj_logits = out.obj_logits.split([len(o) for o in objects])
         obj_results, rel_results = [], []
-        for obj, labels, scores, pairs_i, rel_scores_i in zip(
-                objects, obj_labels.split(num_objs),
-                obj_scores.split(num_objs), rel_pairs,
-                rel_scores.split([len(p) for p in rel_pairs])):
-            obj_results.append(
-                InstanceData(bboxes=obj.bboxes, labels=labels, scores=scores))
+        for obj, obj_logits_i, pairs_i, rel_logits_i in zip(
+                objects, obj_logits, rel_pairs, rel_logits):
+            obj_result = self._object_predictions(obj, obj_logits_i)
+            obj_results.append(obj_result)
             rel_results.append(
-                self._pack_relations(pairs_i, rel_scores_i, scores))
+                self._pack_relations(pairs_i, rel_logits_i.softmax(dim=-1),
+                                     obj_result.scores))
         return obj_results, rel_results
 
-    def _object_predictions(self, out: RelationHeadOutput,
-                            objects: List[InstanceData]
-                            ) -> Tuple[Tensor, Tensor]:
-        """Final object labels and scores of the batch."""
-        if out.obj_logits is None:
-            return (torch.cat([o.labels for o in objects]).long(),
-                    torch.cat([o.scores for o in objects]))
-        scores = out.obj_logits.softmax(dim=-1).gather(1,
-                                                       out.obj_labels[:,
-                                                                      None])[:,
-                                                                             0]
-        return out.obj_labels, scores
+    def _object_predictions(self, obj: InstanceData,
+                            obj_logits: Optional[Tensor]) -> InstanceData:
+        """Final boxes, labels and scores of one image's objects."""
+        if obj_logits is None:
+            return InstanceData(
+                bboxes=obj.bboxes,
+                labels=obj.labels.long(),
+                scores=obj.bboxes.new_ones(len(obj)))
+        probs = obj_logits.softmax(dim=-1)
+        probs[:, self.num_classes] = 0
+        bboxes = obj.bboxes
+        if self.mode != 'sgdet':
+            labels = probs[:, :self.num_classes].max(dim=1)[1]
+        else:
+            labels = object_label_nms(probs, obj.bboxes_per_cls,
+                                      self.later_nms_thr)
+            fg = labels < self.num_classes
+            bboxes = bboxes.clone()
+            bboxes[fg] = obj.bboxes_per_cls[fg, labels[fg]]
+        scores = probs.gather(1, labels[:, None])[:, 0]
+        return InstanceData(bboxes=bboxes, labels=labels, scores=scores)
 
     @staticmethod
     def _pack_relations(pairs: Tensor, rel_scores: Tensor,
@@ -411,16 +431,22 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
             scores=rel_scores[order],
             labels=fg_labels[order] + 1)
 
+    @staticmethod
+    def _drop_weights(state_dict: dict, prefix: str, part: str,
+                      reason: str) -> None:
+        """Remove the ``{prefix}{part}.*`` weights of a part the head lacks."""
+        keys = [k for k in state_dict if k.startswith(f'{prefix}{part}.')]
+        for key in keys:
+            state_dict.pop(key)
+        if keys:
+            print_log(
+                f'{len(keys)} weights ({prefix}{part}.*) dropped: {reason}',
+                logger='current')
+
     def _load_from_state_dict(self, state_dict: dict, prefix: str, *args,
                               **kwargs) -> None:
         """Drop ``rde.*`` weights when this head has no RDE (inference)."""
         if self.rde is None:
-            rde_keys = [k for k in state_dict if k.startswith(prefix + 'rde.')]
-            for key in rde_keys:
-                state_dict.pop(key)
-            if rde_keys:
-                print_log(
-                    f'{len(rde_keys)} RDE weights ({prefix}rde.*) dropped: '
-                    'RDE is training-only and this head has none.',
-                    logger='current')
+            self._drop_weights(state_dict, prefix, 'rde',
+                               'RDE is training-only and this head has none.')
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)

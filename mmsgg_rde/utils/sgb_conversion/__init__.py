@@ -14,7 +14,10 @@ A relation predictor converter is ``convert(source) -> (tensors, notes)``:
 ``source`` holds the ``roi_heads.relation.`` tensors without that prefix
 (``predictor.*``, ``box_feature_extractor.*``, ...); it pops every tensor it
 maps or deliberately skips, and returns our tensors keyed relative to
-``relation_head.`` and notes on the skipped ones. Tensors left in ``source``
+``relation_head.`` and notes on the skipped ones. The feature extractors
+that every predictor sits beside (``box_feature_extractor.*``,
+``union_feature_extractor.*``) are then converted by
+:func:`convert_relation_feature_extractors`. Tensors left in ``source``
 make the conversion fail, so that none is silently dropped. A converter
 lives in a module of this package and is added to the dict below.
 """
@@ -27,7 +30,9 @@ import torch
 from torch import Tensor
 
 from .detector import convert_detector, move_background_last
+from .feature_extractors import convert_relation_feature_extractors
 from .imp import convert_imp_predictor
+from .motifs import convert_motif_predictor
 from .transformer import convert_transformer_predictor
 from .vctree import convert_vctree_predictor
 
@@ -35,6 +40,7 @@ __all__ = [
     'RELATION_PREDICTOR_CONVERTERS', 'SGBCheckpointError',
     'convert_sgb_checkpoint', 'convert_detector', 'detect_relation_predictor',
     'load_sgb_checkpoint', 'move_background_last', 'convert_imp_predictor',
+    'convert_motif_predictor', 'convert_relation_feature_extractors',
     'convert_transformer_predictor', 'convert_vctree_predictor'
 ]
 
@@ -44,6 +50,7 @@ RelationPredictorConverter = Callable[[Dict[str, Tensor]],
 #: Benchmark predictor name (``MODEL.ROI_RELATION_HEAD.PREDICTOR``) ->
 #: converter of its ``roi_heads.relation`` tensors.
 RELATION_PREDICTOR_CONVERTERS: Dict[str, RelationPredictorConverter] = {
+    'MotifPredictor': convert_motif_predictor,
     'VCTreePredictor': convert_vctree_predictor,
     'TransformerPredictor': convert_transformer_predictor,
     'IMPPredictor': convert_imp_predictor,
@@ -144,6 +151,13 @@ def _convert_relation(relation: Dict[str, Tensor], predictor: Optional[str],
             f'{filename}: no converter for the relation predictor {name}; '
             f'converters exist for {sorted(RELATION_PREDICTOR_CONVERTERS)}.')
     tensors, notes = RELATION_PREDICTOR_CONVERTERS[name](relation)
+    try:
+        extractors, extractor_notes = convert_relation_feature_extractors(
+            relation)
+    except ValueError as err:
+        raise SGBCheckpointError(f'{filename}: {err}') from err
+    tensors.update(extractors)
+    notes += extractor_notes
     if relation:
         raise SGBCheckpointError(
             f'{filename}: the {name} converter left tensors unconverted: '

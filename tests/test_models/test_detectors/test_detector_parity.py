@@ -53,6 +53,7 @@ def reduced_model_cfg(checkpoint):
         head[name].fc_out_channels = 16
     head.update(
         embed_dim=8,
+        embed_init='random',
         pos_embed=dict(hidden_channels=8, out_channels=8),
         hidden_dim=8)
     return model

@@ -31,11 +31,6 @@ GT_RELS = [(torch.tensor([[0, 1], [2, 0]]), torch.tensor([2, 4])),
 def tiny_model_cfg(mode, freeze_detector=False):
     """The real Motifs model config with tiny sizes."""
     model = Config.fromfile(MOTIFS_CFG).model
-    roi = dict(
-        type='SingleRoIExtractor',
-        roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=0),
-        out_channels=16,
-        featmap_strides=[4, 8, 16, 32])
     model.update(
         mode=mode, freeze_detector=freeze_detector, detector_checkpoint=None)
     model.data_preprocessor = dict(
@@ -56,9 +51,12 @@ def tiny_model_cfg(mode, freeze_detector=False):
     model.roi_head.bbox_roi_extractor.out_channels = 16
     model.roi_head.bbox_head.update(in_channels=16, fc_out_channels=32)
     head = model.relation_head
-    head.obj_feat_extractor.update(roi_extractor=roi, fc_out_channels=32)
-    head.union_feat_extractor.update(roi_extractor=roi, fc_out_channels=24)
+    head.obj_feat_extractor.roi_extractor.out_channels = 16
+    head.obj_feat_extractor.fc_out_channels = 32
+    head.union_feat_extractor.roi_extractor.out_channels = 16
+    head.union_feat_extractor.fc_out_channels = 24
     head.update(
+        embed_init='random',
         embed_dim=8,
         pos_embed=dict(hidden_channels=8, out_channels=8),
         hidden_dim=16)
@@ -216,25 +214,28 @@ def test_load_detector_rejects_other_checkpoints(tmp_path):
         model.init_weights()
 
 
-def test_sgdet_training_assigns_targets_by_label_and_iou(monkeypatch):
+def test_sgdet_relation_training_uses_assigned_labels(monkeypatch):
     model = build_model('sgdet')
     model.train()
     data = make_batch(model, True)
     gt0 = GT_BOXES[0] * SCALE[0]
 
     def fake_detect(x, batch_data_samples):
-        # Image 0: det 0 matches GT 0; det 1 has GT 1's box but the wrong
-        # class; det 2 overlaps GT 2 with IoU >= 0.5. Image 1: nothing.
+        # Image 0: det 0 on GT 0; det 1 on GT 1 but classified 3 (its
+        # proposal's GT class is 4); det 2 overlaps GT 2 with IoU 440 / 526.
+        # Image 1: background detections.
         dets = InstanceData(
             bboxes=torch.stack([gt0[0], gt0[1], gt0[2] + 1.]),
             labels=torch.tensor([1, 3, 2]),
             scores=torch.tensor([0.9, 0.8, 0.7]),
-            logits=torch.randn(3, 150))
+            logits=torch.randn(3, 151),
+            assigned_labels=torch.tensor([1, 4, 2]))
         far = InstanceData(
             bboxes=torch.tensor([[0., 0., 2., 2.], [3., 3., 5., 5.]]),
             labels=torch.tensor([3, 5]),
             scores=torch.tensor([0.9, 0.8]),
-            logits=torch.randn(2, 150))
+            logits=torch.randn(2, 151),
+            assigned_labels=torch.tensor([150, 150]))
         return [dets, far]
 
     monkeypatch.setattr(model, '_detect', fake_detect)
@@ -250,17 +251,18 @@ def test_sgdet_training_assigns_targets_by_label_and_iou(monkeypatch):
     monkeypatch.setattr(head, 'sample_pairs', spy)
     losses = model(**data, mode='loss')
     assert torch.isfinite(losses['loss_rel'])
+    assert torch.isfinite(losses['loss_obj'])
     pairs, labels = sampled['pairs'], sampled['labels']
-    # GT (0, 1, pred 2): det 1 has the wrong class -> no foreground.
-    # GT (2, 0, pred 4): dets (2, 0) -> foreground.
+    # GT (0, 1, pred 2) and (2, 0, pred 4) are both found: the class the
+    # detector gave det 1 plays no part, as in the benchmark.
     fg = {(s, o, lab)
           for (s, o), lab in zip(pairs[0].tolist(), labels[0].tolist())
           if lab > 0}
-    assert fg == {(2, 0, 4)}
-    assert (labels[1] == 0).all()
-    # Object targets: the class of the GT box overlapping most (IoU >= 0.5).
+    assert fg == {(0, 1, 2), (2, 0, 4)}
+    # Image 1 has only background detections: the placeholder pair.
+    assert pairs[1].tolist() == [[0, 0]] and labels[1].tolist() == [0]
     assert sampled['objects'][0].gt_labels.tolist() == [1, 4, 2]
-    assert sampled['objects'][1].gt_labels.tolist() == [-1, -1]
+    assert sampled['objects'][1].gt_labels.tolist() == [150, 150]
 
 
 def test_mode_checks():
@@ -369,9 +371,8 @@ def test_sgdet_training_detections_carry_gt_labels():
         num_classes = model.roi_head.bbox_head.num_classes
         assert det.logits.shape == (len(det), num_classes + 1)
         assert det.bboxes_per_cls.shape == (len(det), num_classes, 4)
-        assert torch.equal(det.bboxes,
-                           det.bboxes_per_cls[torch.arange(len(det)),
-                                              det.labels])
+        assert torch.equal(
+            det.bboxes, det.bboxes_per_cls[torch.arange(len(det)), det.labels])
         assert ((det.assigned_labels >= 0) &
                 (det.assigned_labels <= num_classes)).all()
     model.eval()

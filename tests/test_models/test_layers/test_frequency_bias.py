@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -13,6 +15,17 @@ def test_lookup_by_class_pair():
     assert torch.equal(out, torch.from_numpy(prior[[1, 2], [2, 0]]))
 
 
+def test_background_pairs_have_no_counts():
+    """Label num_classes is background: log(1 + eps) for predicate 0 and
+    log(eps) for the others, as the benchmark's statistics give them."""
+    bias = FrequencyBias(num_classes=3, num_predicates=4, eps=1e-3)
+    assert bias.obj_baseline.weight.shape == (16, 4)
+    bias.set_prior(np.zeros((3, 3, 4), dtype=np.float32))
+    out = bias(torch.tensor([3, 0, 3]), torch.tensor([1, 3, 3]))
+    expected = torch.tensor([math.log(1.001)] + [math.log(1e-3)] * 3)
+    assert torch.allclose(out, expected.expand(3, 4))
+
+
 def test_starts_at_zero_and_rejects_wrong_shape():
     bias = FrequencyBias(num_classes=3, num_predicates=4)
     assert bias.obj_baseline.weight.abs().sum() == 0
@@ -26,4 +39,5 @@ def test_init_weights_reapplies_prior():
     bias.set_prior(prior)
     torch.nn.init.normal_(bias.obj_baseline.weight)
     bias.init_weights()
-    assert torch.allclose(bias.obj_baseline.weight, prior.view(4, 3))
+    labels = torch.tensor([0, 0, 1, 1]), torch.tensor([0, 1, 0, 1])
+    assert torch.allclose(bias(*labels), prior.view(4, 3))

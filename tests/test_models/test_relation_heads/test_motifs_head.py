@@ -53,6 +53,7 @@ def head_cfg(mode='predcls', **kwargs):
             roi_extractor=roi,
             fc_out_channels=12),
         embed_dim=4,
+        embed_init='random',
         pos_embed=dict(hidden_channels=4, out_channels=4),
         hidden_dim=8,
         train_cfg=dict(
@@ -85,8 +86,8 @@ def samples_and_objects(mode='predcls'):
         samples.append(sample)
         obj = InstanceData(bboxes=b, labels=lab, scores=torch.ones(len(b)))
         if mode != 'predcls':
-            obj.logits = torch.randn(len(b), NUM_CLASSES)
-            obj.labels = obj.logits.argmax(1)
+            obj.logits = torch.randn(len(b), NUM_CLASSES + 1)
+            obj.labels = obj.logits[:, :NUM_CLASSES].argmax(1)
             obj.scores = obj.logits.softmax(1).max(1)[0]
         objects.append(obj)
     return samples, objects
@@ -193,6 +194,140 @@ def test_rde_weights_dropped_when_loading_into_head_without_rde():
 def test_predcls_has_no_decoder_and_sgcls_has_one():
     assert MODELS.build(head_cfg('predcls')).decoder is None
     assert MODELS.build(head_cfg('sgcls')).decoder is not None
+
+
+def test_predcls_drops_decoder_weights_of_other_modes():
+    sgcls = MODELS.build(head_cfg('sgcls'))
+    predcls = MODELS.build(head_cfg('predcls'))
+    state = sgcls.state_dict()
+    assert any(k.startswith('decoder.') for k in state)
+    predcls.load_state_dict(state, strict=True)
+    assert torch.equal(predcls.post_cat.weight, sgcls.post_cat.weight)
+
+
+def test_glove_is_the_default_and_must_be_configured(tmp_path):
+    cfg = head_cfg('sgcls', embed_init='glove')
+    with pytest.raises(ValueError, match='glove.6B.zip.*embed_init'):
+        MODELS.build(cfg).init_weights()
+    with pytest.raises(ValueError, match='embed_init'):
+        MODELS.build(head_cfg(embed_init='word2vec'))
+
+    words = ['start'] + [f'w{i}' for i in range(NUM_CLASSES)]
+    (tmp_path /
+     'glove.6B.4d.txt').write_text(''.join(f'{word} {i} {i} {i} {i}\n'
+                                           for i, word in enumerate(words)))
+    head = MODELS.build(dict(cfg, glove_dir=str(tmp_path)))
+    for embed in (head.obj_embed, head.edge_embed, head.decoder.label_embed):
+        embed.set_class_names([f'w{i}' for i in range(NUM_CLASSES)])
+    head.init_weights()
+    expected = torch.arange(1, NUM_CLASSES + 1.)[:, None].expand(-1, 4)
+    for embed in (head.obj_embed, head.edge_embed, head.decoder.label_embed):
+        assert torch.equal(embed.weight[:NUM_CLASSES], expected)
+    # '__background__' is not a word: random; 'start' is.
+    assert head.obj_embed.weight.shape == (NUM_CLASSES + 1, 4)
+    assert torch.equal(head.decoder.label_embed.weight[NUM_CLASSES + 1],
+                       torch.zeros(4))
+
+
+def test_sgcls_needs_logits_with_background():
+    head = MODELS.build(head_cfg('sgcls'))
+    samples, objects = samples_and_objects('sgcls')
+    for obj in objects:
+        obj.logits = obj.logits[:, :NUM_CLASSES]
+    with pytest.raises(ValueError, match='background'):
+        head.loss(feats(), objects, samples)
+
+
+def sgdet_objects(samples):
+    """Detections: the GT boxes and one elsewhere, per-class boxes."""
+    objects = []
+    for sample in samples:
+        boxes = torch.cat(
+            [sample.gt_instances.bboxes,
+             torch.tensor([[50., 0., 63., 8.]])])
+        num = len(boxes)
+        logits = torch.randn(num, NUM_CLASSES + 1)
+        objects.append(
+            InstanceData(
+                bboxes=boxes,
+                labels=logits[:, :NUM_CLASSES].argmax(1),
+                scores=torch.rand(num),
+                logits=logits,
+                assigned_labels=torch.cat(
+                    [sample.gt_instances.labels,
+                     torch.tensor([NUM_CLASSES])]),
+                bboxes_per_cls=boxes[:, None].repeat(1, NUM_CLASSES, 1) +
+                torch.rand(num, NUM_CLASSES, 4)))
+    return objects
+
+
+def test_sgdet_loss_covers_background_detections(monkeypatch):
+    torch.manual_seed(0)
+    head = MODELS.build(head_cfg('sgdet'))
+    head.init_weights()
+    samples, _ = samples_and_objects('sgdet')
+    objects = sgdet_objects(samples)
+    seen = []
+    forward = head.loss_obj.forward
+
+    def spy(logits, targets, *args, **kwargs):
+        seen.append((logits, targets))
+        return forward(logits, targets, *args, **kwargs)
+
+    monkeypatch.setattr(head.loss_obj, 'forward', spy)
+    losses = head.loss(feats(), objects, samples)
+    assert set(losses) == {'loss_rel', 'loss_obj'}
+    (logits, targets), = seen
+    # Every detection, the background ones (last of each image) included,
+    # in the 151-way loss.
+    assert targets.tolist() == [1, 4, 2, NUM_CLASSES, 3, 5, NUM_CLASSES]
+    assert logits.shape == (7, NUM_CLASSES + 1)
+    torch.testing.assert_close(
+        losses['loss_obj'], torch.nn.functional.cross_entropy(logits, targets))
+
+
+def test_sgdet_training_needs_assigned_labels():
+    head = MODELS.build(head_cfg('sgdet'))
+    samples, _ = samples_and_objects('sgdet')
+    objects = sgdet_objects(samples)
+    del objects[0].assigned_labels
+    with pytest.raises(KeyError, match='assigned_labels'):
+        head.loss(feats(), objects, samples)
+
+
+def test_sgdet_predict_relabels_and_regresses_boxes():
+    torch.manual_seed(0)
+    head = MODELS.build(head_cfg('sgdet'))
+    head.init_weights()
+    head.eval()
+    samples, _ = samples_and_objects('sgdet')
+    objects = sgdet_objects(samples)
+    x = feats()
+    with torch.no_grad():
+        obj_results, rel_results = head.predict(x, objects, samples)
+        _, out, _ = head.forward_test(x, objects,
+                                      [s.metainfo for s in samples])
+    labels = torch.cat([r.labels for r in obj_results])
+    # The labels of the frequency bias and of the output agree.
+    assert torch.equal(labels, out.obj_labels)
+    probs = out.obj_logits.softmax(1)
+    for obj, res, probs_i in zip(objects, obj_results,
+                                 probs.split([len(o) for o in objects])):
+        assert (res.labels < NUM_CLASSES).all()
+        rows = torch.arange(len(obj))
+        assert torch.equal(res.bboxes, obj.bboxes_per_cls[rows, res.labels])
+        assert torch.allclose(res.scores, probs_i[rows, res.labels])
+
+
+def test_single_object_gets_the_benchmarks_placeholder_pair():
+    head = MODELS.build(head_cfg())
+    head.eval()
+    samples, objects = samples_and_objects()
+    objects = [objects[0][:1], objects[1]]
+    with torch.no_grad():
+        _, rel_results = head.predict(feats(), objects, samples)
+    assert rel_results[0].pairs.tolist() == [[0, 0]]
+    assert rel_results[1].pairs.shape == (2, 2)
 
 
 def test_rejects_unknown_mode():
