@@ -327,7 +327,7 @@ class SceneGraphMetric(BaseMetric):
 
         groups = self._predicate_groups(predicates)
         if self.group_metrics and groups is not None:
-            for g, group in enumerate(_GROUP_NAMES):
+            for g, group in enumerate(GROUP_NAMES):
                 for k in self.topk:
                     metrics[f'{group}-mR@{k}'] = float(
                         class_recalls[k][groups == g].mean()) if (
