@@ -8,7 +8,7 @@ same logits, ranked triplets, training pairs and losses. The helpers are
 also used by ``tools/parity/check_motifs_full_size.py`` at protocol sizes.
 """
 import os.path as osp
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import pytest
 import torch
@@ -131,6 +131,39 @@ def relative_error(ours: torch.Tensor, ref: torch.Tensor) -> float:
     return ((ours - ref).abs().max() / ref.abs().max()).item()
 
 
+def triplet_scores(obj_res: InstanceData,
+                   rel_res: InstanceData) -> torch.Tensor:
+    """Predicate x subject x object score of each ranked relation."""
+    rel = rel_res.scores.gather(1, rel_res.labels[:, None])[:, 0]
+    return (rel * obj_res.scores[rel_res.pairs[:, 0]] *
+            obj_res.scores[rel_res.pairs[:, 1]])
+
+
+def rows_of_reference_triplets(rel_res: InstanceData,
+                               ref_res: dict) -> Optional[torch.Tensor]:
+    """Our row of each reference (pair, predicate), in its order; None when
+    the two hold different triplets."""
+    ours = {(s, o, c): row
+            for row, ((s, o), c) in enumerate(
+                zip(rel_res.pairs.tolist(), rel_res.labels.tolist()))}
+    keys = [(s, o, c) for (s, o), c in zip(ref_res['rel_pairs'].tolist(),
+                                           ref_res['rel_labels'].tolist())]
+    if len(keys) != len(ours) or any(key not in ours for key in keys):
+        return None
+    return torch.tensor([ours[key] for key in keys], dtype=torch.long)
+
+
+def ranking_agrees(scores: torch.Tensor, rows: torch.Tensor) -> bool:
+    """Whether our ranking is the reference's up to swaps of tied triplets.
+
+    At protocol sizes thousands of triplet scores lie within float32 noise
+    of each other (products of softmaxes of logits that agree to 1e-6
+    relative), so two of them may swap places: the triplet the reference
+    ranks k-th must have a score within ``RTOL`` of our k-th score.
+    """
+    return torch.allclose(scores[rows], scores, rtol=RTOL, atol=0)
+
+
 def eval_differences(data: dict, mode: str) -> dict:
     """Run the head in eval mode; its differences from the benchmark."""
     torch.manual_seed(0)
@@ -165,11 +198,14 @@ def eval_differences(data: dict, mode: str) -> dict:
                                     to_ours(ref_res['labels'], num_classes))
         same_objects &= torch.allclose(
             obj_res.bboxes, ref_res['bboxes'], rtol=RTOL, atol=ATOL)
-        same_triplets &= torch.equal(rel_res.pairs, ref_res['rel_pairs'])
-        same_triplets &= torch.equal(rel_res.labels, ref_res['rel_labels'])
+        rows = rows_of_reference_triplets(rel_res, ref_res)
+        same_triplets &= rows is not None and ranking_agrees(
+            triplet_scores(obj_res, rel_res), rows)
+        if rows is None:
+            continue
         score_diff = max(score_diff, (obj_res.scores -
                                       ref_res['scores']).abs().max().item(),
-                         (rel_res.scores -
+                         (rel_res.scores[rows] -
                           ref_res['rel_scores']).abs().max().item())
     diffs.update(
         same_objects=same_objects,
