@@ -15,6 +15,11 @@ steps interleaved so that a busy machine slows both alike:
   detector is left out: it costs the same with or without RDE.
 - ``demo``: the whole models of ``configs/demo/motifs_demo_predcls.py`` and
   ``configs/rde/motifs_rde_demo_predcls.py`` on SynthVG batches.
+- ``losses``: no timing; the losses of the first training step of Motifs +
+  RDE at the protocol sizes (``--num-images`` images as above), each with
+  the norm of its gradient on the relation features f_k. The frequency
+  bias starts from the statistics of ``--prior-images`` more random
+  scenes of the same kind, as the DatasetPriorHook would set it.
 
 Columns: training step (forward, backward, SGD step) and predict time,
 median of ``--iters`` after ``--warmup`` (the demo cycles a pool of
@@ -34,6 +39,9 @@ Usage::
     # the protocol's 1,024 pairs per image (about 4x slower):
     python benchmarks/bench_rde.py --settings protocol --num-pairs 1024 \\
         --num-objects 40 --num-rels 256
+    # loss magnitudes at the start, 4 images of 1,024 pairs:
+    python benchmarks/bench_rde.py --settings losses --num-images 4 \\
+        --num-pairs 1024 --num-objects 40 --num-rels 256
 """
 import argparse
 import ctypes
@@ -43,6 +51,7 @@ import statistics
 import time
 from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
 
+import numpy as np
 import torch
 from mmdet.registry import MODELS
 from mmengine.config import Config
@@ -55,7 +64,7 @@ from terminaltables import AsciiTable
 from torch import Tensor, nn
 
 import mmsgg_rde  # noqa: F401  (registers all modules)
-from mmsgg_rde.datasets import ensure_synthvg
+from mmsgg_rde.datasets import compute_frequency_statistics, ensure_synthvg
 from mmsgg_rde.structures import SceneGraphDataSample
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -142,7 +151,7 @@ def parse_args() -> argparse.Namespace:
         '--settings',
         nargs='+',
         default=['protocol', 'demo'],
-        choices=['protocol', 'demo'])
+        choices=['protocol', 'demo', 'losses'])
     parser.add_argument('--iters', type=int, default=3, help='timed steps')
     parser.add_argument(
         '--warmup',
@@ -167,6 +176,11 @@ def parse_args() -> argparse.Namespace:
         type=int,
         default=256,
         help='sampled training pairs per image (protocol: 1024)')
+    parser.add_argument(
+        '--prior-images',
+        type=int,
+        default=300,
+        help='losses: random scenes the frequency prior is counted on')
     parser.add_argument('--data-root', default='data/synthvg/')
     parser.add_argument(
         '--threads',
@@ -253,22 +267,36 @@ def build_head(path: str, num_pairs: int) -> nn.Module:
     return head
 
 
-def protocol_cases(args: argparse.Namespace) -> List[Case]:
-    """Plain and RDE Motifs heads at protocol sizes on random inputs."""
-    gen = torch.Generator().manual_seed(args.seed)
+class ProtocolInputs(NamedTuple):
+    """Fixed inputs of the protocol setting."""
+    feats: tuple
+    samples: List[SceneGraphDataSample]
+
+    def objects(self) -> List[InstanceData]:
+        """Fresh GT objects (the head writes into them)."""
+        return [
+            InstanceData(
+                bboxes=s.gt_instances.bboxes,
+                labels=s.gt_instances.labels,
+                scores=torch.ones(len(s.gt_instances))) for s in self.samples
+        ]
+
+
+def protocol_inputs(args: argparse.Namespace,
+                    gen: torch.Generator) -> ProtocolInputs:
+    """Random FPN features and scenes of ``--num-images`` images."""
     feats = tuple(fpn_features(gen, args.num_images))
     samples = [
         random_scene(gen, args.num_objects, args.num_rels)
         for _ in range(args.num_images)
     ]
+    return ProtocolInputs(feats, samples)
 
-    def objects() -> List[InstanceData]:
-        return [
-            InstanceData(
-                bboxes=s.gt_instances.bboxes,
-                labels=s.gt_instances.labels,
-                scores=torch.ones(len(s.gt_instances))) for s in samples
-        ]
+
+def protocol_cases(args: argparse.Namespace) -> List[Case]:
+    """Plain and RDE Motifs heads at protocol sizes on random inputs."""
+    inputs = protocol_inputs(args, torch.Generator().manual_seed(args.seed))
+    feats, samples, objects = inputs.feats, inputs.samples, inputs.objects
 
     cases = []
     for name, path in zip(('Motifs', 'Motifs+RDE'), PROTOCOL_CONFIGS):
@@ -293,6 +321,53 @@ def protocol_cases(args: argparse.Namespace) -> List[Case]:
 
         cases.append(Case(name, head, train_step, predict))
     return cases
+
+
+def random_prior(gen: torch.Generator, args: argparse.Namespace) -> Tensor:
+    """The log frequency bias of ``--prior-images`` random scenes."""
+    scenes = [
+        random_scene(gen, args.num_objects, args.num_rels)
+        for _ in range(args.prior_images)
+    ]
+    offsets = np.arange(len(scenes) + 1)
+    stats = compute_frequency_statistics(
+        torch.cat([s.gt_instances.labels for s in scenes]).numpy(),
+        torch.cat([s.gt_instances.bboxes for s in scenes]).numpy(),
+        torch.cat([
+            torch.cat([s.gt_relations.pairs, s.gt_relations.labels[:, None]],
+                      dim=1) for s in scenes
+        ]).numpy(),
+        offsets * args.num_objects,
+        offsets * args.num_rels,
+        num_classes=150,
+        num_predicates=50)
+    return stats['pred_dist']
+
+
+def loss_magnitudes(args: argparse.Namespace) -> List[List[str]]:
+    """First-step losses of Motifs + RDE at protocol sizes, with the norm
+    of each loss's gradient on the relation features f_k."""
+    gen = torch.Generator().manual_seed(args.seed)
+    inputs = protocol_inputs(args, gen)
+    head = build_head(PROTOCOL_CONFIGS[1], args.num_pairs)
+    head.freq_bias.set_prior(random_prior(gen, args))
+    recorded = {}
+    loss_fn = head.rde.loss
+
+    def record(*rde_inputs):
+        recorded['rel_feats'] = rde_inputs[0]
+        return loss_fn(*rde_inputs)
+
+    head.rde.loss = record
+    head.train()
+    torch.manual_seed(args.seed)
+    losses = head.loss(inputs.feats, inputs.objects(), inputs.samples)
+    rel_feats = recorded['rel_feats']
+    rows = [['loss', 'value', '|d loss / d f_k|']]
+    for name, value in losses.items():
+        grad, = torch.autograd.grad(value, rel_feats, retain_graph=True)
+        rows.append([name, f'{value.item():.3f}', f'{grad.norm().item():.4f}'])
+    return rows
 
 
 def demo_cases(args: argparse.Namespace) -> List[Case]:
@@ -471,9 +546,17 @@ def main() -> None:
     builders = dict(protocol=protocol_cases, demo=demo_cases)
     rows = [list(COLUMNS)]
     for setting in args.settings:
+        if setting == 'losses':
+            print('Losses of the first Motifs + RDE step at protocol sizes '
+                  f'({args.num_images} images, {args.num_pairs} pairs, '
+                  f'{args.num_rels} GT relations each):\n' +
+                  AsciiTable(loss_magnitudes(args)).table)
+            continue
         cases = builders[setting](args)
         rows += table_rows(setting, cases, run_setting(cases, args),
                            same_predictions(cases))
+    if len(rows) == 1:
+        return
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads; '
           f'protocol: {args.num_images} image(s), {args.num_objects} objects, '
           f'{args.num_rels} GT relations, {args.num_pairs} sampled pairs '

@@ -1,3 +1,6 @@
+from .predicate_balanced_dataset import (PredicateBalancedDataset,
+                                         count_predicates, image_predicates,
+                                         unwrap_dataset)
 from .statistics import compute_frequency_statistics, count_overlapping_pairs
 from .synthvg import ensure_synthvg, generate_synthvg
 from .transforms import LoadSceneGraphAnnotations, PackSceneGraphInputs
@@ -15,5 +18,7 @@ __all__ = [
     'LoadSceneGraphAnnotations', 'PackSceneGraphInputs', 'BOX_SCALE',
     'CORRUPTED_IMAGE_IDS', 'DEFAULT_DICT_FILE', 'DEFAULT_ZEROSHOT_FILE',
     'load_vocabulary', 'write_image_data', 'write_vg150_h5',
-    'xyxy_to_cxcywh_1024', 'generate_synthvg', 'ensure_synthvg'
+    'xyxy_to_cxcywh_1024', 'generate_synthvg', 'ensure_synthvg',
+    'PredicateBalancedDataset', 'count_predicates', 'image_predicates',
+    'unwrap_dataset'
 ]

@@ -5,7 +5,7 @@ from .checkpoint_loading import (HISTORY_BUFFER_METHODS,
                                  guard_checkpoint_loader,
                                  register_checkpoint_loaders)
 from .hooks import (CheckpointMatchHook, CheckpointMismatchError,
-                    DatasetPriorHook, PlateauStopHook)
+                    DatasetPriorHook, PlateauStopHook, PredicateCountsHook)
 from .schedulers import DecayOnPlateauLR
 
 __all__ = [
@@ -13,7 +13,7 @@ __all__ = [
     'UnsafeCheckpointError', 'guard_checkpoint_loader',
     'register_checkpoint_loaders', 'CheckpointMatchHook',
     'CheckpointMismatchError', 'DatasetPriorHook', 'PlateauStopHook',
-    'DecayOnPlateauLR'
+    'PredicateCountsHook', 'DecayOnPlateauLR'
 ]
 
 # Importing mmsgg_rde (a config's custom_imports) makes mmengine's loaders

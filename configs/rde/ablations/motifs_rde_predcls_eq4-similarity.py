@@ -1,4 +1,5 @@
-# Ablation: eq. 4 as printed, L2(mu) . L2(P) + ||mu - P|| (+cosine).
+# Eq. 4 with the printed +cos sign: L2(mu) . L2(P) + Euclidean term (not a
+# distance: it grows as the vectors align).
 _base_ = '../motifs_rde_predcls.py'
 
 model = dict(

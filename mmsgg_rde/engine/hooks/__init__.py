@@ -2,8 +2,9 @@
 from .checkpoint_match_hook import CheckpointMatchHook, CheckpointMismatchError
 from .dataset_prior_hook import DatasetPriorHook
 from .plateau_stop_hook import PlateauStopHook
+from .predicate_counts_hook import PredicateCountsHook
 
 __all__ = [
     'CheckpointMatchHook', 'CheckpointMismatchError', 'DatasetPriorHook',
-    'PlateauStopHook'
+    'PlateauStopHook', 'PredicateCountsHook'
 ]

@@ -83,6 +83,9 @@ class SceneGraphMetric(BaseMetric):
         skip_empty_predictions (bool): Skip images whose prediction has no
             pair, as the reference evaluator does. If False they count as
             missing every GT relation. Defaults to True.
+        group_metrics (bool): Also return the head/body/tail means of the
+            per-predicate recall, ``head-mR@K``, ``body-mR@K`` and
+            ``tail-mR@K`` (they are always logged). Defaults to False.
         collect_device (str): Device used to collect results across ranks,
             ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
         prefix (str, optional): Prefix of the metric names. Defaults to
@@ -99,6 +102,7 @@ class SceneGraphMetric(BaseMetric):
                  dict_file: str = DEFAULT_DICT_FILE,
                  group_splits: Tuple[float, float] = (1 / 3, 2 / 3),
                  skip_empty_predictions: bool = True,
+                 group_metrics: bool = False,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         if mode not in _MODES:
@@ -121,6 +125,7 @@ class SceneGraphMetric(BaseMetric):
         self.dict_file = dict_file
         self.group_splits = group_splits
         self.skip_empty_predictions = skip_empty_predictions
+        self.group_metrics = group_metrics
         self.zeroshot_triplets: Optional[np.ndarray] = None
         self._zeroshot_keys: Optional[np.ndarray] = None
         if zeroshot_file is not None:
@@ -320,10 +325,17 @@ class SceneGraphMetric(BaseMetric):
             for k in self.topk:
                 metrics[f'A@{k}'] = pair_accuracy(records['pair_rank'] < k)
 
+        groups = self._predicate_groups(predicates)
+        if self.group_metrics and groups is not None:
+            for g, group in enumerate(GROUP_NAMES):
+                for k in self.topk:
+                    metrics[f'{group}-mR@{k}'] = float(
+                        class_recalls[k][groups == g].mean()) if (
+                            groups == g).any() else float('nan')
         self._log_class_table(
             predicates, class_recalls,
             np.bincount(records['predicate'],
-                        minlength=num_predicates + 1)[1:])
+                        minlength=num_predicates + 1)[1:], groups)
         return {
             name: value * 100
             for name, value in sorted(metrics.items(), key=_metric_order)
@@ -377,10 +389,10 @@ class SceneGraphMetric(BaseMetric):
         return frequency_groups(counts, self.group_splits)
 
     def _log_class_table(self, predicates: Sequence[str],
-                         class_recalls: Dict[int, np.ndarray],
-                         num_gt: np.ndarray) -> None:
+                         class_recalls: Dict[int,
+                                             np.ndarray], num_gt: np.ndarray,
+                         groups: Optional[np.ndarray]) -> None:
         """Log per-predicate R@K and the head/body/tail means of mR@K."""
-        groups = self._predicate_groups(predicates)
         header = ['predicate', '#GT'] + [f'R@{k}' for k in self.topk]
         if groups is not None:
             header.insert(1, 'group')
@@ -411,7 +423,8 @@ class SceneGraphMetric(BaseMetric):
             logger='current')
 
 
-_METRIC_ORDER = ('R', 'mR', 'F', 'ng-R', 'ng-mR', 'zR', 'ng-zR', 'A')
+_METRIC_ORDER = ('R', 'mR', 'F', 'ng-R', 'ng-mR', 'zR', 'ng-zR', 'A',
+                 'head-mR', 'body-mR', 'tail-mR')
 
 
 def _metric_order(item: Tuple[str, float]) -> Tuple[int, int]:

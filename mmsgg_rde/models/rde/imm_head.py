@@ -26,9 +26,18 @@ class IMMHead(BaseModule):
     - 'object': object class from ``sigma^o`` only;
     - 'predicate': predicate from ``[sigma^s; sigma^o]``.
 
-    ``target`` picks the tasks, which sets the "GMM sparsity" of the paper's
-    ablation: 'subject_object' (paper default, M^2 distributions),
-    'predicate' (N) or 'triplet' (M^2 N).
+    ``target`` picks the tasks, which sets the "GMM sparsity" of section
+    3.4, the number of distinct distributions ``(mu, sigma)`` the
+    supervision separates, with N predicates (one prototype each for
+    ``mu``) and M object classes:
+
+    - 'subject_object' (the paper's default): sigma^s and sigma^o are told
+      the subject and object class, one distribution per relation triplet,
+      M^2 N;
+    - 'predicate': sigma only learns the predicate ``mu`` already carries,
+      one distribution per predicate, N;
+    - 'triplet': both classes and the predicate, M^2 N again (the predicate
+      task is redundant with ``mu``).
 
     Args:
         in_channels (int): Width C of each sigma.
@@ -37,7 +46,8 @@ class IMMHead(BaseModule):
             Defaults to 51.
         target (str): 'subject_object', 'predicate' or 'triplet'.
             Defaults to 'subject_object'.
-        hidden_channels (int): Width of ``w1``. Defaults to 512.
+        hidden_channels (int, optional): Width of ``w1``. Defaults to None
+            (``in_channels``).
         init_cfg (dict, optional): Initialization config. Defaults to None.
     """
 
@@ -46,13 +56,14 @@ class IMMHead(BaseModule):
                  num_classes: int = 150,
                  num_predicates: int = 51,
                  target: str = 'subject_object',
-                 hidden_channels: int = 512,
+                 hidden_channels: Optional[int] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if target not in IMM_TARGETS:
             raise ValueError(f'IMMHead target must be one of '
                              f'{tuple(IMM_TARGETS)}, got {target!r}')
         self.target = target
+        hidden_channels = hidden_channels or in_channels
         self.tasks = IMM_TARGETS[target]
         num_outputs = dict(
             subject=num_classes, object=num_classes, predicate=num_predicates)

@@ -20,13 +20,19 @@ def prototype_distance(x: Tensor,
                        y: Tensor,
                        cosine_weight: float = 1.0,
                        euclidean_weight: float = 1.0,
-                       cosine_mode: str = 'distance') -> Tensor:
+                       cosine_mode: str = 'distance',
+                       normalize: bool = True) -> Tensor:
     """Distance ``D`` of eq. 4 between vectors, broadcast over leading dims.
 
-    ``D(x, y) = cosine_weight * c(x, y) + euclidean_weight * ||x - y||_2``
+    ``D(x, y) = cosine_weight * c(x, y) + euclidean_weight * e(x, y)``
     where ``c = 1 - L2(x) . L2(y)`` for ``cosine_mode='distance'`` (a true
     dissimilarity, zero for equal vectors) and ``c = L2(x) . L2(y)`` for
-    ``cosine_mode='similarity'`` (eq. 4 as printed).
+    ``cosine_mode='similarity'`` (eq. 4 as printed); ``e = ||L2(x) -
+    L2(y)||_2`` with ``normalize=True``, the Euclidean distance of the
+    normalised vectors (in [0, 2] whatever the width and scale; it grows
+    like the angle near zero, where ``1 - cos`` is flat), and ``e = ||x -
+    y||_2`` with ``normalize=False`` (as printed, growing with the width
+    and the scale of the vectors).
 
     Args:
         x (Tensor): Vectors of shape (..., C).
@@ -36,6 +42,8 @@ def prototype_distance(x: Tensor,
             Defaults to 1.0.
         cosine_mode (str): 'distance' or 'similarity'.
             Defaults to 'distance'.
+        normalize (bool): Euclidean term between L2-normalised vectors.
+            Defaults to True.
 
     Returns:
         Tensor: Distances of the broadcast leading shape.
@@ -43,9 +51,12 @@ def prototype_distance(x: Tensor,
     if cosine_mode not in COSINE_MODES:
         raise ValueError(f'cosine_mode must be one of {COSINE_MODES}, '
                          f'got {cosine_mode!r}')
-    cosine = (F.normalize(x, dim=-1) * F.normalize(y, dim=-1)).sum(dim=-1)
+    unit_x, unit_y = F.normalize(x, dim=-1), F.normalize(y, dim=-1)
+    cosine = (unit_x * unit_y).sum(dim=-1)
     if cosine_mode == 'distance':
         cosine = 1 - cosine
+    if normalize:
+        x, y = unit_x, unit_y
     euclidean = torch.linalg.vector_norm(x - y, dim=-1)
     return cosine_weight * cosine + euclidean_weight * euclidean
 
@@ -91,8 +102,11 @@ class PrototypeBank(BaseModule):
         num_prototypes (int): Number of prototypes M.
         embed_dims (int): Dimension C of each prototype (FDVAE's latent
             dimension).
-        init_std (float): Std of the random normal initialisation.
-            Defaults to 1.0 (as ``nn.Embedding``).
+        init_std (float, optional): Std of the random normal
+            initialisation. Defaults to None: ``1 / sqrt(embed_dims)``, unit
+            norm on average at any width, so that SGD turns the prototypes
+            at the same rate whatever the width (the gradients of the
+            normalised distance scale as ``1 / norm``).
         word_vectors (str | Tensor | np.ndarray, optional): Initial
             prototypes of shape (M, E), or a .npy/.pt/.pth file holding them.
             When E differs from ``embed_dims`` they are mapped to it by a
@@ -104,17 +118,21 @@ class PrototypeBank(BaseModule):
             Defaults to 1.0.
         cosine_mode (str): 'distance' uses ``1 - cos`` (default), 'similarity'
             uses ``cos`` as eq. 4 is printed. See :func:`prototype_distance`.
+        normalize (bool): Euclidean term between L2-normalised vectors
+            (default) or, with False, between the raw vectors as printed.
+            See :func:`prototype_distance`.
         init_cfg (dict, optional): Initialization config. Defaults to None.
     """
 
     def __init__(self,
                  num_prototypes: int,
                  embed_dims: int,
-                 init_std: float = 1.0,
+                 init_std: Optional[float] = None,
                  word_vectors: Optional[WordVectors] = None,
                  cosine_weight: float = 1.0,
                  euclidean_weight: float = 1.0,
                  cosine_mode: str = 'distance',
+                 normalize: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if num_prototypes < 1 or embed_dims < 1:
@@ -129,6 +147,9 @@ class PrototypeBank(BaseModule):
         self.cosine_weight = cosine_weight
         self.euclidean_weight = euclidean_weight
         self.cosine_mode = cosine_mode
+        self.normalize = normalize
+        if init_std is None:
+            init_std = embed_dims**-0.5
         if word_vectors is None:
             init = torch.randn(num_prototypes, embed_dims) * init_std
         else:
@@ -160,7 +181,8 @@ class PrototypeBank(BaseModule):
             y,
             cosine_weight=self.cosine_weight,
             euclidean_weight=self.euclidean_weight,
-            cosine_mode=self.cosine_mode)
+            cosine_mode=self.cosine_mode,
+            normalize=self.normalize)
 
     def distance_to(self, feats: Tensor, index: Tensor) -> Tensor:
         """Distance of each feature to one chosen prototype.

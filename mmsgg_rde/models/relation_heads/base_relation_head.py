@@ -104,6 +104,10 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
             ``LATER_NMS_PREDICTION_THRES``); ``max_pairs``: keep at most this
             many candidate pairs per image, those of highest subject x object
             score (not in the benchmark); None (default) keeps all.
+            ``logit_adjustment``: config of a module applied to the
+            predicate logits in :meth:`predict` (e.g.
+            ``dict(type='LogitAdjustment')``, the post-hoc debiasing
+            baseline); None (default) for none.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -153,6 +157,11 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
             rde.setdefault('num_predicates', num_predicates)
             rde.setdefault('num_classes', num_classes)
             self.rde = MODELS.build(rde)
+        # Post-hoc logit adjustment, applied in predict() only.
+        self.logit_adjustment = None
+        if self.test_cfg.get('logit_adjustment') is not None:
+            self.logit_adjustment = MODELS.build(
+                self.test_cfg['logit_adjustment'])
 
     @abstractmethod
     def forward(self, obj_feats: Tensor, union_feats: Tensor,
@@ -372,6 +381,8 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
         batch_img_metas = [s.metainfo for s in batch_data_samples]
         rel_pairs, out, rel_logits = self.forward_test(x, objects,
                                                        batch_img_metas)
+        if self.logit_adjustment is not None:
+            rel_logits = self.logit_adjustment(rel_logits)
         rel_logits = rel_logits.split([len(p) for p in rel_pairs])
         obj_logits = [None] * len(objects)
         if out.obj_logits is not None:

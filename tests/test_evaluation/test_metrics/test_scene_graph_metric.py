@@ -283,6 +283,21 @@ def test_logs_per_predicate_table(capsys):
     assert '| tail  | 1           | 50.00 | 100.00 |' in out
 
 
+def test_group_metrics_are_returned_on_request():
+    metric = SceneGraphMetric(
+        mode='predcls', topk=(1, 3), zeroshot_file=None, group_metrics=True)
+    metric.dataset_meta = dict(META, predicate_counts=[10, 30, 20])
+    metric.process({}, predcls_samples())
+    got = metric.evaluate(4)
+    # One predicate per group here (p2 head, p3 body, p1 tail): the group
+    # means are the per-predicate recalls of the logged table.
+    assert got['predcls/tail-mR@1'] == pytest.approx(50.0)
+    assert got['predcls/tail-mR@3'] == pytest.approx(100.0)
+    assert got['predcls/head-mR@1'] == pytest.approx(0.0)
+    assert got['predcls/head-mR@3'] == pytest.approx(50.0)
+    assert 'predcls/body-mR@3' in got
+
+
 def test_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match='mode'):
         SceneGraphMetric(mode='phrdet')

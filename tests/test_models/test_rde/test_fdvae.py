@@ -3,7 +3,8 @@ import math
 import pytest
 import torch
 
-from mmsgg_rde.models.rde import (FDVAE, FDVAEEncoderBlock, ReferenceAttention,
+from mmsgg_rde.models.rde import (FDVAE, BranchLinear, ChannelAttention,
+                                  FDVAEEncoderBlock, ReferenceAttention,
                                   random_derangement)
 
 
@@ -17,10 +18,25 @@ def _unit_attention(complement, normalize=False):
     return attn
 
 
+def test_branch_linear_is_independent_linear_layers():
+    torch.manual_seed(0)
+    layer = BranchLinear(2, 3, 4)
+    x = torch.randn(2, 5, 3)
+    out = layer(x)
+    for b in range(2):
+        expected = x[b] @ layer.weight[b] + layer.bias[b]
+        assert torch.allclose(out[b], expected, atol=1e-6)
+    # A leading 1 is shared by the branches.
+    shared = layer(x[:1])
+    assert torch.allclose(
+        shared[1], x[0] @ layer.weight[1] + layer.bias[1], atol=1e-6)
+    assert layer(torch.randn(2, 0, 3)).shape == (2, 0, 4)
+
+
 def test_reference_attention_hand_computed():
     # Scores q.k = [0, ln 3] -> softmax [1/4, 3/4]; values are the refs.
-    query = torch.tensor([[[1.0]]])
-    ref = torch.tensor([[[0.0], [math.log(3.0)]]])
+    query = torch.tensor([[[[1.0]]]])
+    ref = torch.tensor([[[[0.0], [math.log(3.0)]]]])
     plain = _unit_attention(complement=False)
     assert plain.attention_map(query, ref).flatten().tolist() == \
         pytest.approx([0.25, 0.75])
@@ -37,47 +53,106 @@ def test_reference_attention_complement_is_one_minus_attn():
     negated = ReferenceAttention(
         4, attn_channels=6, num_heads=2, complement=True)
     negated.load_state_dict(plain.state_dict())
-    query, ref = torch.randn(3, 5, 4), torch.randn(3, 7, 4)
+    query, ref = torch.randn(1, 3, 5, 4), torch.randn(1, 3, 7, 4)
     attn = plain.attention_map(query, ref)
-    assert attn.shape == (3, 2, 5, 7)
-    assert torch.allclose(attn.sum(-1), torch.ones(3, 2, 5))
+    assert attn.shape == (1, 3, 2, 5, 7)
+    assert torch.allclose(attn.sum(-1), torch.ones(1, 3, 2, 5))
     complement = negated.attention_map(query, ref)
     assert torch.allclose(complement, (1 - attn) / 6)
-    values = ref.view(3, 7, 2, 2).transpose(1, 2)
-    expected = (complement @ values).transpose(1, 2).reshape(3, 5, 4)
+    values = ref.view(1, 3, 7, 2, 2).transpose(-3, -2)
+    expected = (complement @ values).transpose(-3, -2).reshape(1, 3, 5, 4)
     assert torch.allclose(negated(query, ref), expected, atol=1e-6)
+
+
+def test_channel_attention_gates_each_channel():
+    torch.manual_seed(0)
+    attn = ChannelAttention(4)
+    negated = ChannelAttention(4, complement=True)
+    negated.load_state_dict(attn.state_dict())
+    query, ref = torch.randn(1, 3, 4), torch.randn(1, 3, 4)
+    gate = torch.sigmoid(attn.query_proj(query) * attn.key_proj(ref))
+    assert torch.allclose(attn(query, ref), gate * ref)
+    assert torch.allclose(negated(query, ref), (1 - gate) * ref)
+
+
+def _linear(layer, branch, x):
+    """Branch ``branch`` of a BranchLinear applied to ``x``."""
+    return x @ layer.weight[branch] + layer.bias[branch]
 
 
 def test_encoder_block_residual_updates():
     torch.manual_seed(0)
     block = FDVAEEncoderBlock(8, num_tokens=2)
-    mu, sigma_s, sigma_o = torch.randn(3, 5, 8).unbind(0)
+    mu = torch.randn(5, 8)
+    sigma = torch.randn(2, 5, 8)
     prototypes = torch.randn(4, 8)
-    new_mu, new_s, new_o = block(mu, sigma_s, sigma_o, prototypes)
+    new_mu, new_sigma = block(mu, sigma, prototypes)
     # Mean branch: X(l) - X(l-1) = g(Attn(X_mu, P) . P).
-    attn = block.mu_attn.attention_map(mu[None], prototypes[None])[0, 0]
+    attn = block.mu_attn.attention_map(mu[None, None],
+                                       prototypes[None, None])[0, 0, 0]
+    g = block.mu_update[0]
     assert torch.allclose(
-        new_mu - mu, block.mu_update(attn @ prototypes), atol=1e-5)
-    # Variance branches attend to the updated mu with (1 - Attn), per
-    # sample over its two tokens.
-    for branch, old, new in (('s', sigma_s, new_s), ('o', sigma_o, new_o)):
-        attn_module = getattr(block, f'sigma_{branch}_attn')
-        update = getattr(block, f'sigma_{branch}_update')
-        query, keys = old.view(5, 2, 4), new_mu.view(5, 2, 4)
+        new_mu - mu, torch.relu(_linear(g, 0, attn @ prototypes)), atol=1e-5)
+    # Variance branches (subject 0, object 1, own weights) attend to the
+    # updated mu with (1 - Attn), per sample over its two tokens.
+    attn_module, update = block.sigma_attn, block.sigma_update[0]
+    for branch in (0, 1):
+        query, keys = sigma[branch].view(5, 2, 4), new_mu.view(5, 2, 4)
         softmax = torch.softmax(
-            attn_module.query_proj(query)
-            @ attn_module.key_proj(keys).transpose(1, 2) / 2, -1)
+            _linear(attn_module.query_proj, branch, query) @ _linear(
+                attn_module.key_proj, branch, keys).transpose(1, 2) / 2, -1)
         gathered = ((1 - softmax) @ keys).reshape(5, 8)
-        assert torch.allclose(new - old, update(gathered), atol=1e-5)
+        assert torch.allclose(
+            new_sigma[branch] - sigma[branch],
+            torch.relu(_linear(update, branch, gathered)),
+            atol=1e-5)
+
+
+def test_encoder_block_branches_have_their_own_weights():
+    torch.manual_seed(0)
+    block = FDVAEEncoderBlock(8, num_tokens=2)
+    mu, sigma = torch.randn(5, 8), torch.randn(2, 5, 8)
+    before = block.sigma_delta(sigma, mu)
+    with torch.no_grad():
+        block.sigma_attn.query_proj.weight[1] += 1.0
+        block.sigma_update[0].weight[1] += 1.0
+    after = block.sigma_delta(sigma, mu)
+    assert torch.equal(before[0], after[0])
+    assert not torch.allclose(before[1], after[1])
 
 
 def test_encoder_block_batch_keys():
     block = FDVAEEncoderBlock(8, sigma_keys='batch')
-    mu, sigma = torch.randn(2, 5, 8).unbind(0)
-    delta = block.sigma_delta('s', sigma, mu)
-    attn = block.sigma_s_attn.attention_map(sigma[None], mu[None])[0, 0]
-    assert attn.shape == (5, 5)
-    assert torch.allclose(delta, block.sigma_s_update(attn @ mu), atol=1e-5)
+    mu, sigma = torch.randn(5, 8), torch.randn(2, 5, 8)
+    delta = block.sigma_delta(sigma, mu)
+    attn = block.sigma_attn.attention_map(sigma[:, None], mu[None, None])
+    assert attn.shape == (2, 1, 1, 5, 5)
+    expected = torch.relu(
+        _linear(block.sigma_update[0], 0, attn[0, 0, 0] @ mu))
+    assert torch.allclose(delta[0], expected, atol=1e-5)
+
+
+def test_encoder_block_literal_channel_readings():
+    # mu_keys='own': the mean branch gathers only the pair's own prototype;
+    # sigma_keys='channel': the variance branches gate mu channel-wise.
+    torch.manual_seed(0)
+    block = FDVAEEncoderBlock(8, mu_keys='own', sigma_keys='channel')
+    mu, own = torch.randn(5, 8), torch.randn(5, 8)
+    gate = block.mu_attn.attention_map(mu[None], own[None])[0]
+    assert torch.allclose(
+        block.mu_delta(mu, own),
+        torch.relu(_linear(block.mu_update[0], 0, gate * own)),
+        atol=1e-6)
+    sigma = torch.randn(2, 5, 8)
+    complement = block.sigma_attn.attention_map(sigma, mu[None])
+    assert torch.allclose(
+        complement[1], 1 - torch.sigmoid(
+            _linear(block.sigma_attn.query_proj, 1, sigma[1]) *
+            _linear(block.sigma_attn.key_proj, 1, mu)))
+    assert torch.allclose(
+        block.sigma_delta(sigma, mu)[0],
+        torch.relu(_linear(block.sigma_update[0], 0, complement[0] * mu)),
+        atol=1e-6)
 
 
 def test_encoder_block_bad_config():
@@ -87,6 +162,8 @@ def test_encoder_block_bad_config():
         FDVAEEncoderBlock(8, num_tokens=1)
     with pytest.raises(ValueError, match='sigma_keys'):
         FDVAEEncoderBlock(8, sigma_keys='heads')
+    with pytest.raises(ValueError, match='mu_keys'):
+        FDVAEEncoderBlock(8, mu_keys='all')
     with pytest.raises(ValueError, match='num_heads'):
         ReferenceAttention(6, num_heads=4)
 
@@ -108,10 +185,47 @@ def test_fdvae_shapes_and_initial_state():
     # outputs differ from it only by their own residual update.
     single = _fdvae(num_blocks=1)
     x0 = single.input_proj(feats)
-    mu, sigma_s, _ = single.encode(feats, prototypes)
+    mu, sigma = single.encode(feats, prototypes)
     block = single.blocks[0]
     assert torch.allclose(mu, x0 + block.mu_delta(x0, prototypes))
-    assert torch.allclose(sigma_s, x0 + block.sigma_delta('s', x0, mu))
+    x0_stack = torch.stack([x0, x0])
+    assert torch.allclose(sigma, x0_stack + block.sigma_delta(x0_stack, mu))
+
+
+def test_fdvae_sigma_ref_final_gathers_from_the_last_mu():
+    torch.manual_seed(0)
+    fdvae = _fdvae(sigma_ref='final')
+    feats, prototypes = torch.randn(5, 12), torch.randn(3, 8)
+    mu, sigma = fdvae.encode(feats, prototypes)
+    x0 = fdvae.input_proj(feats)
+    expected_mu = x0
+    for block in fdvae.blocks:
+        expected_mu = expected_mu + block.mu_delta(expected_mu, prototypes)
+    expected_sigma = torch.stack([x0, x0])
+    for block in fdvae.blocks:
+        expected_sigma = expected_sigma + block.sigma_delta(
+            expected_sigma, expected_mu)
+    assert torch.allclose(mu, expected_mu, atol=1e-6)
+    assert torch.allclose(sigma, expected_sigma, atol=1e-6)
+    with pytest.raises(ValueError, match='sigma_ref'):
+        _fdvae(sigma_ref='first')
+
+
+def test_fdvae_own_prototype_needs_an_index():
+    fdvae = _fdvae(mu_keys='own')
+    feats, prototypes = torch.randn(4, 12), torch.randn(3, 8)
+    out = fdvae(feats, prototypes, proto_index=torch.tensor([0, 2, 1, 2]))
+    assert out.mu.shape == (4, 8)
+    # Only the pair's own prototype matters.
+    moved = prototypes.clone()
+    moved[1] += 5
+    again = fdvae(feats, moved, proto_index=torch.tensor([0, 2, 0, 2]))
+    first = fdvae(feats, prototypes, proto_index=torch.tensor([0, 2, 0, 2]))
+    assert torch.equal(again.mu, first.mu)
+    with pytest.raises(ValueError, match='proto_index'):
+        fdvae(feats, prototypes)
+    with pytest.raises(ValueError, match='bg_prototype'):
+        fdvae(feats, prototypes, proto_index=torch.tensor([0, -1, 1, 2]))
 
 
 def test_fdvae_decoder_is_deterministic():
@@ -121,7 +235,8 @@ def test_fdvae_decoder_is_deterministic():
     torch.manual_seed(123)
     second = fdvae(feats, prototypes).recon
     assert torch.equal(first, second)
-    mu, sigma_s, sigma_o = fdvae.encode(feats, prototypes)
+    mu, sigma = fdvae.encode(feats, prototypes)
+    sigma_s, sigma_o = sigma.unbind(0)
     expected = fdvae.output_proj(
         mu + fdvae.sigma_proj(torch.cat([sigma_s, sigma_o], dim=-1)))
     assert torch.allclose(fdvae.decode(mu, sigma_s, sigma_o), expected)
@@ -162,7 +277,7 @@ def test_fdvae_switches_build_only_used_modules():
         _fdvae()(torch.randn(4, 10), torch.randn(3, 8))
 
 
-@pytest.mark.parametrize('sigma_keys', ['tokens', 'batch'])
+@pytest.mark.parametrize('sigma_keys', ['tokens', 'batch', 'channel'])
 @pytest.mark.parametrize('num', [0, 1])
 def test_fdvae_tiny_batches(sigma_keys, num):
     fdvae = _fdvae(sigma_keys=sigma_keys)

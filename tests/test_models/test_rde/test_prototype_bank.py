@@ -9,17 +9,36 @@ from mmsgg_rde.models.rde import (PrototypeBank, load_word_vectors,
 
 
 def test_prototype_distance_hand_computed():
-    x = torch.tensor([[1.0, 0.0], [3.0, 4.0]])
-    y = torch.tensor([[0.0, 1.0], [6.0, 8.0]])
-    # Orthogonal unit vectors: 1 - cos = 1, ||x - y|| = sqrt(2).
-    # Parallel vectors: 1 - cos = 0, ||x - y|| = 5.
+    x = torch.tensor([[1.0, 0.0], [3.0, 4.0], [2.0, 0.0]])
+    y = torch.tensor([[0.0, 1.0], [6.0, 8.0], [0.0, 5.0]])
+    # Orthogonal: 1 - cos = 1, normalised ||x - y|| = sqrt(2) (raw: 1,
+    # sqrt(29)); parallel: 1 - cos = 0 and normalised ||x - y|| = 0 (raw 5).
     dist = prototype_distance(x, y)
-    assert dist.tolist() == pytest.approx([1 + math.sqrt(2), 5.0])
+    assert dist.tolist() == pytest.approx(
+        [1 + math.sqrt(2), 0.0, 1 + math.sqrt(2)])
+    raw = prototype_distance(x, y, normalize=False)
+    assert raw.tolist() == pytest.approx(
+        [1 + math.sqrt(2), 5.0, 1 + math.sqrt(29)])
     weighted = prototype_distance(
-        x, y, cosine_weight=2.0, euclidean_weight=0.5)
-    assert weighted.tolist() == pytest.approx([2 + 0.5 * math.sqrt(2), 2.5])
-    literal = prototype_distance(x, y, cosine_mode='similarity')
-    assert literal.tolist() == pytest.approx([math.sqrt(2), 6.0])
+        x, y, cosine_weight=2.0, euclidean_weight=0.5, normalize=False)
+    assert weighted.tolist()[:2] == pytest.approx(
+        [2 + 0.5 * math.sqrt(2), 2.5])
+    literal = prototype_distance(
+        x, y, cosine_mode='similarity', normalize=False)
+    assert literal.tolist()[:2] == pytest.approx([math.sqrt(2), 6.0])
+
+
+def test_prototype_distance_does_not_grow_with_width_or_scale():
+    torch.manual_seed(0)
+    means = []
+    for width in (8, 64, 512, 4096):
+        x, y = torch.randn(2, 256, width).unbind(0)
+        dist = prototype_distance(x, 10 * y)
+        means.append(dist.mean().item())
+        raw = prototype_distance(x, 10 * y, normalize=False)
+        assert raw.mean().item() > 9 * width**0.5
+    # Random directions: 1 - cos ~ 1 and the chord ~ sqrt(2) at any width.
+    assert means == pytest.approx([1 + math.sqrt(2)] * 4, rel=0.15)
 
 
 def test_prototype_distance_broadcasts_and_rejects_mode():
@@ -31,8 +50,15 @@ def test_prototype_distance_broadcasts_and_rejects_mode():
         prototype_distance(x, x, cosine_mode='cos')
 
 
+def test_prototype_bank_default_init_is_unit_norm():
+    for width in (16, 512):
+        bank = PrototypeBank(50, width)
+        norms = bank.prototypes.norm(dim=1)
+        assert norms.mean().item() == pytest.approx(1.0, rel=0.2)
+
+
 def test_prototype_bank_distances():
-    bank = PrototypeBank(3, 2, cosine_weight=0.0)
+    bank = PrototypeBank(3, 2, cosine_weight=0.0, normalize=False)
     with torch.no_grad():
         bank.prototypes.copy_(
             torch.tensor([[0.0, 0.0], [3.0, 4.0], [0.0, 1.0]]))

@@ -75,7 +75,7 @@ def test_rde_default_losses_and_gradients():
     assert rde.prototype_bank.prototypes.grad.abs().sum() > 0
     for block in rde.fdvae.blocks:
         assert block.mu_update[0].weight.grad.abs().sum() > 0
-        assert block.sigma_s_attn.query_proj.weight.grad.abs().sum() > 0
+        assert block.sigma_attn.query_proj.weight.grad.abs().sum() > 0
     for classifier in rde.imm.classifiers.values():
         assert classifier[0].weight.grad.abs().sum() > 0
     assert head.fc.weight.grad.abs().sum() > 0
@@ -117,7 +117,10 @@ def test_rde_pred_loss_is_classifier_ce_on_reconstructions():
         head.classify_relations(recon, sub_labels[fg], obj_labels[fg])
         for recon in (out.recon, out.shuffled_recon)
     ])
-    expected = nn.functional.cross_entropy(logits, rel_labels[fg].repeat(2))
+    # Summed over f' and f'' of the foreground pairs, divided by the 2 x 8
+    # sampled pairs (avg_over='sampled').
+    expected = nn.functional.cross_entropy(
+        logits, rel_labels[fg].repeat(2), reduction='sum') / (2 * 8)
     assert loss['loss_rde_pred'].item() == pytest.approx(expected.item())
 
 
@@ -131,8 +134,8 @@ def test_rde_proto_loss_uses_foreground_prototypes():
     fg = rel_labels > 0
     bank = rde.prototype_bank
     mu = rde(rel_feats[fg]).mu
-    pull = bank.distance_to(mu, rel_labels[fg] - 1).mean()
-    push = (1.0 - bank.pairwise_distances()).clamp(min=0)
+    pull = bank.distance_to(mu, rel_labels[fg] - 1).sum() / len(rel_labels)
+    push = torch.exp(-bank.pairwise_distances())
     push = (push.sum() - push.diagonal().sum()) / (
         bank.num_prototypes * (bank.num_prototypes - 1))
     assert losses['loss_proto'].item() == pytest.approx(
@@ -249,6 +252,8 @@ def test_rde_bad_config_and_inputs():
         _build(loss_proto=None, loss_re=None, loss_info=None, loss_pred=None)
     with pytest.raises(ValueError, match='num_predicates'):
         _build(num_predicates=1)
+    with pytest.raises(ValueError, match='avg_over'):
+        _build(avg_over='fg')
     rde = _build()
     rel_feats, rel_labels, sub_labels, obj_labels = _batch()
     head = StandInHead()
@@ -256,6 +261,104 @@ def test_rde_bad_config_and_inputs():
         _loss(rde, head, rel_feats[:, :4], rel_labels, sub_labels, obj_labels)
     with pytest.raises(ValueError, match='sub_labels'):
         _loss(rde, head, rel_feats, rel_labels, sub_labels[:3], obj_labels)
+
+
+def _per_pair_losses(rde, num_bg):
+    """RDE's losses on fixed foreground pairs plus ``num_bg`` background."""
+    torch.manual_seed(5)
+    fg_feats = torch.randn(4, IN_CHANNELS)
+    feats = torch.cat([fg_feats, torch.randn(num_bg, IN_CHANNELS)])
+    labels = torch.cat(
+        [torch.tensor([1, 2, 3, 1]),
+         torch.zeros(num_bg, dtype=torch.long)])
+    classes = torch.arange(len(labels)) % NUM_CLASSES
+    torch.manual_seed(6)
+    return _loss(rde, StandInHead(), feats, labels, classes, classes)
+
+
+def test_rde_losses_are_per_sampled_pair():
+    # avg_over='sampled': per-pair losses are divided by the head's sampled
+    # pairs, so background pairs (outside RDE) dilute them as they dilute
+    # the head's own loss; 'covered' averages over the covered pairs only.
+    torch.manual_seed(0)
+    rde = _build()
+    few, many = _per_pair_losses(rde, 4), _per_pair_losses(rde, 12)
+    for key in ('loss_re', 'loss_info', 'loss_rde_pred'):
+        assert many[key].item() == pytest.approx(few[key].item() / 2)
+    rde.avg_over = 'covered'
+    few, many = _per_pair_losses(rde, 4), _per_pair_losses(rde, 12)
+    for key in ALL_KEYS:
+        assert many[key].item() == pytest.approx(few[key].item())
+
+
+def test_rde_info_loss_is_the_mean_over_tasks():
+    torch.manual_seed(0)
+    rde = _build(
+        loss_proto=None,
+        loss_re=None,
+        loss_pred=None,
+        imm=dict(target='triplet'),
+        avg_over='covered')
+    rel_feats, rel_labels, sub_labels, obj_labels = _batch()
+    loss = _loss(rde, StandInHead(), rel_feats, rel_labels, sub_labels,
+                 obj_labels)['loss_info']
+    fg = rel_labels > 0
+    out = rde(rel_feats[fg])
+    logits = rde.imm(out.sigma_s, out.sigma_o)
+    targets = dict(
+        subject=sub_labels[fg],
+        object=obj_labels[fg],
+        predicate=rel_labels[fg])
+    expected = sum(
+        nn.functional.cross_entropy(logits[task], targets[task])
+        for task in ('subject', 'object', 'predicate')) / 3
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_rde_pred_pairs_all_covers_the_head_pairs():
+    # The control of the extra foreground cross-entropy: with
+    # pred_pairs='all' the reconstructions of every sampled pair, background
+    # included, are classified; the other losses keep foreground pairs.
+    head = StandInHead()
+    rel_feats, rel_labels, sub_labels, obj_labels = _batch()
+    seen = []
+
+    def recording_classifier(feats, sub_labels, obj_labels):
+        logits = head.classify_relations(feats, sub_labels, obj_labels)
+        seen.append(feats)
+        return logits
+
+    classifier = functools.partial(
+        recording_classifier, sub_labels=sub_labels, obj_labels=obj_labels)
+    torch.manual_seed(0)
+    control = _build(pred_pairs='all')
+    torch.manual_seed(0)
+    default = _build()
+    fg = rel_labels > 0
+    for rde, rows_from_rde in ((default, fg), (control, torch.ones_like(fg))):
+        seen.clear()
+        feats = rel_feats.detach().clone().requires_grad_()
+        losses = rde.loss(feats, rel_labels, sub_labels, obj_labels,
+                          classifier)
+        # Rows not reconstructed are the detached original features.
+        assert all(
+            torch.equal(f[~rows_from_rde], rel_feats[~rows_from_rde])
+            for f in seen)
+        assert all(not torch.equal(f[rows_from_rde], rel_feats[rows_from_rde])
+                   for f in seen)
+        losses['loss_proto'].backward()
+        assert not feats.grad[~fg].any()
+    with pytest.raises(ValueError, match='pred_pairs'):
+        _build(pred_pairs='foreground')
+
+
+def test_rde_loss_configs_default_to_the_paper_types():
+    rde = _build(
+        loss_proto=dict(loss_weight=0.5), loss_info=dict(loss_weight=2.0))
+    assert type(rde.loss_proto).__name__ == 'PrototypeContrastiveLoss'
+    assert rde.loss_proto.loss_weight == 0.5
+    assert type(rde.loss_info).__name__ == 'CrossEntropyLoss'
+    assert rde.loss_info.loss_weight == 2.0
 
 
 def test_rde_forward_is_analysis_only():

@@ -1,0 +1,107 @@
+"""Train-and-test runs on SynthVG, as ``make demo`` and the tables do them."""
+import os.path as osp
+from typing import Dict, Optional
+
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from mmsgg_rde.datasets import ensure_synthvg
+
+__all__ = [
+    'LOADERS', 'synthvg_config', 'prepare_synthvg', 'train_and_test',
+    'final_checkpoint'
+]
+
+#: The dataloaders of a config that read the dataset files.
+LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+def _loader_dataset(cfg: Config, loader: str) -> Config:
+    """The scene graph dataset of a loader (looking through wrappers)."""
+    dataset = cfg[loader].dataset
+    while 'dataset' in dataset:
+        dataset = dataset.dataset
+    return dataset
+
+
+def synthvg_config(path: str,
+                   work_dir: str,
+                   seed: int,
+                   data_root: Optional[str] = None,
+                   options: Optional[dict] = None) -> Config:
+    """A config set up for one run.
+
+    Args:
+        path (str): Config file.
+        work_dir (str): Checkpoints and logs of the run.
+        seed (int): Training seed (``randomness.seed``, not deterministic).
+        data_root (str, optional): Replaces the data root of every
+            dataloader (and of evaluator files under it). Defaults to None
+            (the config's).
+        options (dict, optional): Dotted keys merged into the config, as
+            ``--cfg-options`` does.
+
+    Returns:
+        Config: The config.
+    """
+    cfg = Config.fromfile(path)
+    if options:
+        cfg.merge_from_dict(options)
+    if data_root is not None:
+        old_root = _loader_dataset(cfg, 'test_dataloader').data_root
+        for loader in LOADERS:
+            _loader_dataset(cfg, loader).data_root = data_root
+        for evaluator in ('val_evaluator', 'test_evaluator'):
+            dict_file = cfg[evaluator].get('dict_file', '')
+            if dict_file.startswith(old_root):
+                cfg[evaluator].dict_file = osp.join(data_root,
+                                                    dict_file[len(old_root):])
+    cfg.work_dir = work_dir
+    cfg.randomness = dict(seed=seed, deterministic=False)
+    return cfg
+
+
+def prepare_synthvg(cfg: Config, **overrides) -> Dict[str, str]:
+    """Generate the SynthVG world a config reads, unless it is there.
+
+    The world is the one of the config's ``synthvg`` dict (``size``,
+    ``seed`` and generation parameters; default: the default world, seed
+    0), at the data root of its train dataset.
+
+    Args:
+        cfg (Config): A config with a SynthVG ``train_dataloader``.
+        **overrides: Replace entries of ``synthvg`` (e.g. ``seed``).
+
+    Returns:
+        dict: The paths of :func:`ensure_synthvg`.
+    """
+    world = dict(size='default', seed=0)
+    world.update(cfg.get('synthvg') or {})
+    world.update(overrides)
+    data_root = _loader_dataset(cfg, 'train_dataloader').data_root
+    return ensure_synthvg(data_root, **world)
+
+
+def train_and_test(cfg: Config,
+                   checkpoint: Optional[str] = None) -> Dict[str, float]:
+    """Train with mmengine's Runner and test the final model.
+
+    Args:
+        cfg (Config): The run's config (see :func:`synthvg_config`).
+        checkpoint (str, optional): Test this checkpoint instead of
+            training. Defaults to None.
+
+    Returns:
+        dict: The test metrics.
+    """
+    if checkpoint is not None:
+        cfg.load_from = checkpoint
+        return Runner.from_cfg(cfg).test()
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    return runner.test()
+
+
+def final_checkpoint(cfg: Config) -> str:
+    """Path of the last checkpoint of an iteration-based run."""
+    return osp.join(cfg.work_dir, f'iter_{cfg.train_cfg.max_iters}.pth')
