@@ -483,7 +483,8 @@ class SceneGraphRCNN(TwoStageDetector):
 
         Returns:
             list[InstanceData]: Per image ``bboxes``, ``labels`` and
-            ``scores`` (and the detector's ``logits`` in SGCls/SGDet).
+            ``scores``, and the detector's ``logits`` in SGCls/SGDet (and
+            in SGDet ``bboxes_per_cls``, which stay in the input frame).
         """
         x = self.extract_feat(batch_inputs)
         objects = self._objects(x, batch_data_samples, True)
