@@ -113,7 +113,9 @@ def report(mode: str, rows: Sequence[Row]) -> bool:
     prior = rows[0][1]
     verdicts = [(name, beats_prior(prior, metrics, mode, BASELINE_CHECKS))
                 for name, metrics in rows[1:]]
-    table = metric_table(rows, mode, COLUMNS)
+    # A@K exists in PredCls and SGCls only.
+    columns = [col for col in COLUMNS if f'{mode}/{col}' in prior]
+    table = metric_table(rows, mode, columns)
     print(f'\nSynthVG test split, {mode} (%), frequency prior on the same '
           f'objects:\n{table}')
     for name, beaten in verdicts:

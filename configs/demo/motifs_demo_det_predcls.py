@@ -19,3 +19,8 @@ model = dict(
     train_cfg=dict(
         rpn_proposal=dict(nms_pre=600, max_per_level=100, max_per_img=100)),
     test_cfg=dict(rpn=dict(nms_pre=600, max_per_level=100, max_per_img=100)))
+# No validation: the fixed schedule does not use it, and make demo-all tests
+# every model on the test split right after training.
+val_dataloader = None
+val_cfg = None
+val_evaluator = None

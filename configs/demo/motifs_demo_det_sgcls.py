@@ -3,5 +3,4 @@
 _base_ = './motifs_demo_det_predcls.py'
 
 model = dict(mode='sgcls')
-val_evaluator = dict(mode='sgcls')
 test_evaluator = dict(mode='sgcls')

@@ -3,5 +3,4 @@
 _base_ = './motifs_demo_det_predcls.py'
 
 model = dict(mode='sgdet')
-val_evaluator = dict(mode='sgdet')
 test_evaluator = dict(mode='sgdet')

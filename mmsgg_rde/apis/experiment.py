@@ -38,8 +38,8 @@ def synthvg_config(path: str,
         work_dir (str): Checkpoints and logs of the run.
         seed (int): Training seed (``randomness.seed``, not deterministic).
         data_root (str, optional): Replaces the data root of every
-            dataloader (and of evaluator files under it). Defaults to None
-            (the config's).
+            dataloader present (and of evaluator files under it). Defaults
+            to None (the config's).
         options (dict, optional): Dotted keys merged into the config, as
             ``--cfg-options`` does.
 
@@ -52,9 +52,10 @@ def synthvg_config(path: str,
     if data_root is not None:
         old_root = _loader_dataset(cfg, 'test_dataloader').data_root
         for loader in LOADERS:
-            _loader_dataset(cfg, loader).data_root = data_root
+            if cfg.get(loader) is not None:
+                _loader_dataset(cfg, loader).data_root = data_root
         for evaluator in ('val_evaluator', 'test_evaluator'):
-            dict_file = cfg[evaluator].get('dict_file', '')
+            dict_file = (cfg.get(evaluator) or {}).get('dict_file', '')
             if dict_file.startswith(old_root):
                 cfg[evaluator].dict_file = osp.join(data_root,
                                                     dict_file[len(old_root):])
