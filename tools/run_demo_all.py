@@ -61,6 +61,12 @@ def parse_args() -> argparse.Namespace:
         help='modes to run after the detector (default: all; none: the '
         'detector only)')
     parser.add_argument(
+        '--models',
+        nargs='+',
+        choices=[name for name, _ in RELATION_CONFIGS],
+        default=[name for name, _ in RELATION_CONFIGS],
+        help='relation models to run in each mode (default: all)')
+    parser.add_argument(
         '--data-root',
         help='SynthVG folder for every run (default: the configs\')')
     parser.add_argument('--seed', type=int, default=0, help='training seed')
@@ -96,7 +102,7 @@ def run_mode(mode: str, detector: str, args: argparse.Namespace) -> List[Row]:
     runs = [
         (name,
          run_config(path.format(mode=mode), f'{mode}_{name}', args, detector))
-        for name, path in RELATION_CONFIGS
+        for name, path in RELATION_CONFIGS if name in args.models
     ]
     first = runs[0][1]
     print_log(f'==> [{mode}] frequency prior', logger='current')
