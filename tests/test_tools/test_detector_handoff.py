@@ -25,6 +25,11 @@ DETECTOR_CONFIG = osp.join(REPO_ROOT, 'configs', 'detectors',
                            'faster-rcnn_r18-w16_fpn_synthvg.py')
 RELATION_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
                            'motifs_demo_det_{mode}.py')
+RDE_CONFIG = osp.join(REPO_ROOT, 'configs', 'rde',
+                      'motifs_rde_demo_det_{mode}.py')
+DEMO_RDE_CONFIG = osp.join(REPO_ROOT, 'configs', 'rde',
+                           'motifs_rde_demo_predcls.py')
+MODES = ('predcls', 'sgcls', 'sgdet')
 DETECTOR_PARTS = ('backbone.', 'neck.', 'rpn_head.', 'roi_head.')
 TRAIN_ITERS = 2
 NUM_TEST_IMAGES = 4
@@ -82,13 +87,23 @@ def detector_checkpoint(shrink, run_tool, tmp_path_factory) -> str:
 
 def test_detector_layers_are_those_of_the_relation_configs():
     detector = Config.fromfile(DETECTOR_CONFIG).model
-    for mode in ('predcls', 'sgcls', 'sgdet'):
+    for mode in MODES:
         model = Config.fromfile(RELATION_CONFIG.format(mode=mode)).model
         assert model.freeze_detector
         for part in ('data_preprocessor', 'backbone', 'neck', 'rpn_head'):
             assert model[part] == detector[part], (mode, part)
         for part in ('bbox_roi_extractor', 'bbox_head'):
             assert model.roi_head[part] == detector.roi_head[part]
+
+
+@pytest.mark.parametrize('mode', MODES)
+def test_rde_configs_add_the_demo_rde_only(mode):
+    rde = Config.fromfile(RDE_CONFIG.format(mode=mode))
+    plain = Config.fromfile(RELATION_CONFIG.format(mode=mode))
+    demo_rde = Config.fromfile(DEMO_RDE_CONFIG).model.relation_head.rde
+    assert rde.model.relation_head.pop('rde') == demo_rde
+    assert rde.model == plain.model
+    assert rde.model.mode == rde.test_evaluator.mode == mode
 
 
 @pytest.mark.parametrize('mode', ['sgcls', 'sgdet'])
