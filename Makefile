@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 LINT_PATHS := mmsgg_rde configs tools tests benchmarks setup.py
 
-.PHONY: install test demo lint format bench clean
+.PHONY: install test demo demo-all lint format bench clean
 
 # MMCV=lite (the default for a new venv): mmcv-lite, with the RoIAlign/NMS
 # kernels of mmsgg_rde/ops, in about a minute. MMCV=full: mmcv with its
@@ -20,6 +20,11 @@ test: install
 
 demo: install
 	$(PY) tools/run_demo.py
+
+# The two-stage workflow in every mode: the SynthVG detector, then PredCls,
+# SGCls and SGDet for Motifs and Motifs + RDE on it (README, "make demo-all").
+demo-all: install
+	$(PY) tools/run_demo_all.py
 
 # yapf formats the code and isort then owns the import blocks (the two wrap
 # long imports differently), so `format` runs them in that order and `lint`

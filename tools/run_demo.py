@@ -20,10 +20,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 from mmengine.logging import print_log
-from terminaltables import AsciiTable
 
 import mmsgg_rde  # noqa: F401  (registers all modules)
-from mmsgg_rde.apis import (draw_test_scene_graphs, evaluate_frequency_prior,
+from mmsgg_rde.apis import (beats_prior, draw_test_scene_graphs,
+                            evaluate_frequency_prior, metric_table,
                             prepare_synthvg, synthvg_config, train_and_test)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -83,22 +83,6 @@ def train_runs(runs: Sequence[Tuple[str, Config]]) -> List[Row]:
     return rows
 
 
-def metric_table(rows: Sequence[Row]) -> str:
-    """An ASCII table of the PredCls metrics of each row."""
-    data = [('model', ) + COLUMNS]
-    for name, metrics in rows:
-        data.append((name, ) +
-                    tuple(f"{metrics.get(f'predcls/{col}', float('nan')):.2f}"
-                          for col in COLUMNS))
-    return AsciiTable(data).table
-
-
-def beats_prior(prior: Dict[str, float], model: Dict[str, float]) -> bool:
-    """Whether a model beats the frequency prior on ``BASELINE_CHECKS``."""
-    return all(model[f'predcls/{key}'] > prior[f'predcls/{key}']
-               for key in BASELINE_CHECKS)
-
-
 def main() -> int:
     """Run the demo; non-zero exit when Motifs does not beat the prior."""
     args = parse_args()
@@ -110,14 +94,15 @@ def main() -> int:
              evaluate_frequency_prior(first, evaluator=first.test_evaluator))]
     rows += train_runs(runs)
 
-    pictures = draw_test_scene_graphs(
-        runs[-1][1], osp.join(args.work_dir, 'scene_graphs'))
+    pictures = draw_test_scene_graphs(runs[-1][1],
+                                      osp.join(args.work_dir, 'scene_graphs'))
 
-    beaten = beats_prior(rows[0][1], rows[1][1])
+    beaten = beats_prior(rows[0][1], rows[1][1], 'predcls', BASELINE_CHECKS)
+    table = metric_table(rows, 'predcls', COLUMNS)
     world = runs[0][1].get('synthvg') or {}
     print(f'\nBiased SynthVG test split (annotation_bias '
           f"{world.get('annotation_bias', 0)}), PredCls (%), training seed "
-          f'{args.seed}:\n{metric_table(rows)}')
+          f'{args.seed}:\n{table}')
     print(f'Motifs beats the frequency prior on '
           f"{' and '.join(BASELINE_CHECKS)}: {'yes' if beaten else 'NO'}"
           f'\nScene graphs of {runs[-1][0]} on {len(pictures)} test images: '

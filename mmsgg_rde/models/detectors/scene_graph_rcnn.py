@@ -452,12 +452,46 @@ class SceneGraphRCNN(TwoStageDetector):
         for sample, obj_result, rel_result in zip(batch_data_samples,
                                                   obj_results, rel_results):
             if rescale:
-                obj_result.bboxes = scale_boxes(
-                    obj_result.bboxes,
-                    [1 / s for s in sample.metainfo['scale_factor']])
+                obj_result.bboxes = self._to_original_frame(
+                    obj_result.bboxes, sample)
             sample.pred_instances = obj_result
             sample.pred_relations = rel_result
         return batch_data_samples
+
+    @staticmethod
+    def _to_original_frame(bboxes: Tensor, sample) -> Tensor:
+        """Boxes from the input frame of a sample to original pixels."""
+        return scale_boxes(bboxes,
+                           [1 / s for s in sample.metainfo['scale_factor']])
+
+    def predict_objects(self,
+                        batch_inputs: Tensor,
+                        batch_data_samples: SampleList,
+                        rescale: bool = True) -> List[InstanceData]:
+        """The objects the relation head gets at test time, per ``mode``.
+
+        PredCls: the GT boxes and labels; SGCls: the GT boxes labelled by
+        the box head; SGDet: the detections. Baselines that predict
+        relations from the objects alone (the frequency prior) use them.
+
+        Args:
+            batch_inputs (Tensor): (B, C, H, W) images.
+            batch_data_samples (list[SceneGraphDataSample]): Samples from a
+                test pipeline (GT boxes, if any, in original pixels).
+            rescale (bool): Return boxes in original pixels. Defaults to
+                True.
+
+        Returns:
+            list[InstanceData]: Per image ``bboxes``, ``labels`` and
+            ``scores``, and the detector's ``logits`` in SGCls/SGDet (and
+            in SGDet ``bboxes_per_cls``, which stay in the input frame).
+        """
+        x = self.extract_feat(batch_inputs)
+        objects = self._objects(x, batch_data_samples, True)
+        if rescale:
+            for obj, sample in zip(objects, batch_data_samples):
+                obj.bboxes = self._to_original_frame(obj.bboxes, sample)
+        return objects
 
     def _forward(self, batch_inputs: Tensor,
                  batch_data_samples: SampleList) -> Tuple[Tensor]:

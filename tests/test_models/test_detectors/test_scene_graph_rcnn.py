@@ -148,6 +148,34 @@ def test_loss_and_predict(mode):
     assert [t.shape[1] for t in logits] == [51, 51]
 
 
+@pytest.mark.parametrize('mode', ['predcls', 'sgcls', 'sgdet'])
+def test_predict_objects_gives_the_relation_heads_objects(mode):
+    model = build_model(mode)
+    model.eval()
+    batch = make_batch(model, False)
+    with torch.no_grad():
+        objects = model.predict_objects(batch['inputs'], batch['data_samples'])
+        in_input_frame = model.predict_objects(
+            batch['inputs'], batch['data_samples'], rescale=False)
+    assert len(objects) == 2
+    for obj, obj_in, boxes, labels in zip(objects, in_input_frame, GT_BOXES,
+                                          GT_LABELS):
+        torch.testing.assert_close(obj.bboxes * SCALE[0], obj_in.bboxes)
+        if mode == 'sgdet':
+            assert 0 < len(obj) <= model.test_cfg.rcnn.max_per_img
+            assert (obj.bboxes[:, 2] <= ORI_SHAPE[1]).all()
+            assert (obj.bboxes[:, 3] <= ORI_SHAPE[0]).all()
+            continue
+        torch.testing.assert_close(obj.bboxes, boxes)
+        if mode == 'predcls':
+            assert torch.equal(obj.labels, labels)
+            assert (obj.scores == 1).all()
+        else:
+            probs = obj.logits.softmax(-1)[:, :150]
+            assert torch.equal(obj.labels, probs.argmax(1))
+            torch.testing.assert_close(obj.scores, probs.max(1)[0])
+
+
 def test_frozen_detector():
     model = build_model('sgcls', freeze_detector=True)
     model.train()

@@ -1,0 +1,184 @@
+"""The SynthVG detector's checkpoint as the scene graph models' detector.
+
+``configs/detectors/faster-rcnn_r18-w16_fpn_synthvg.py`` trained with
+``tools/train.py`` (two iterations on the tiny SynthVG), then
+``configs/demo/motifs_demo_det_{sgcls,sgdet}.py`` trained on it through
+``model.detector_checkpoint``, as ``make demo-all`` and a VG-150 user do:
+the detector loads, stays frozen, its box head FCs start the relation
+head's FCs, and the frequency prior runs on the detector's objects.
+"""
+import os.path as osp
+
+import pytest
+import torch
+from mmdet.registry import MODELS
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+from mmengine.runner.checkpoint import _load_checkpoint
+
+from mmsgg_rde.apis import evaluate_frequency_prior
+from mmsgg_rde.evaluation import load_scene_graph_results
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+DETECTOR_CONFIG = osp.join(REPO_ROOT, 'configs', 'detectors',
+                           'faster-rcnn_r18-w16_fpn_synthvg.py')
+RELATION_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
+                           'motifs_demo_det_{mode}.py')
+RDE_CONFIG = osp.join(REPO_ROOT, 'configs', 'rde',
+                      'motifs_rde_demo_det_{mode}.py')
+DEMO_RDE_CONFIG = osp.join(REPO_ROOT, 'configs', 'rde',
+                           'motifs_rde_demo_predcls.py')
+MODES = ('predcls', 'sgcls', 'sgdet')
+DETECTOR_PARTS = ('backbone.', 'neck.', 'rpn_head.', 'roi_head.')
+TRAIN_ITERS = 2
+NUM_TEST_IMAGES = 4
+
+
+def _shrink(path: str, data_root: str, cache_dir: str, out: str) -> str:
+    """A config on the tiny SynthVG, two iterations, no validation."""
+    cfg = Config.fromfile(path)
+    for name in ('train_dataloader', 'test_dataloader'):
+        loader = cfg[name]
+        loader.update(num_workers=0, persistent_workers=False)
+        loader.dataset.update(
+            data_root=data_root,
+            statistics_cache_dir=cache_dir,
+            num_val_images=10)
+        for transform in loader.dataset.pipeline:
+            if transform['type'] == 'Resize':
+                transform['scale'] = (128, 96)
+    cfg.train_dataloader.batch_size = 2
+    cfg.test_dataloader.dataset.indices = NUM_TEST_IMAGES
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=TRAIN_ITERS)
+    cfg.default_hooks.checkpoint.interval = TRAIN_ITERS
+    cfg.custom_imports.imports.append('toy_components')
+    cfg.custom_hooks = [
+        *cfg.get('custom_hooks', []),
+        dict(type='StateRecorderHook')
+    ]
+    cfg.visualizer.pop('name', None)
+    cfg.dump(out)
+    return out
+
+
+def _detector_weights(state_dict: dict) -> dict:
+    return {
+        k: v
+        for k, v in state_dict.items() if k.startswith(DETECTOR_PARTS)
+    }
+
+
+@pytest.fixture(scope='module')
+def shrink(tiny_synthvg, tmp_path_factory):
+    cache_dir = str(tmp_path_factory.mktemp('statistics'))
+    configs = tmp_path_factory.mktemp('handoff_configs')
+    return lambda path: _shrink(path, tiny_synthvg, cache_dir,
+                                str(configs / osp.basename(path)))
+
+
+@pytest.fixture(scope='module')
+def detector_checkpoint(shrink, run_tool, tmp_path_factory) -> str:
+    work_dir = str(tmp_path_factory.mktemp('detector'))
+    run_tool('train', [shrink(DETECTOR_CONFIG), '--work-dir', work_dir])
+    return osp.join(work_dir, f'iter_{TRAIN_ITERS}.pth')
+
+
+def test_detector_layers_are_those_of_the_relation_configs():
+    detector = Config.fromfile(DETECTOR_CONFIG).model
+    for mode in MODES:
+        model = Config.fromfile(RELATION_CONFIG.format(mode=mode)).model
+        assert model.freeze_detector
+        for part in ('data_preprocessor', 'backbone', 'neck', 'rpn_head'):
+            assert model[part] == detector[part], (mode, part)
+        for part in ('bbox_roi_extractor', 'bbox_head'):
+            assert model.roi_head[part] == detector.roi_head[part]
+
+
+@pytest.mark.parametrize('mode', MODES)
+def test_rde_configs_add_the_demo_rde_only(mode):
+    rde = Config.fromfile(RDE_CONFIG.format(mode=mode))
+    plain = Config.fromfile(RELATION_CONFIG.format(mode=mode))
+    demo_rde = Config.fromfile(DEMO_RDE_CONFIG).model.relation_head.rde
+    assert rde.model.relation_head.pop('rde') == demo_rde
+    assert rde.model == plain.model
+    assert rde.model.mode == rde.test_evaluator.mode == mode
+
+
+@pytest.mark.parametrize('mode', ['sgcls', 'sgdet'])
+def test_relation_model_trains_on_the_frozen_detector(mode, shrink, run_tool,
+                                                      detector_checkpoint,
+                                                      tmp_path):
+    detector = _load_checkpoint(detector_checkpoint)['state_dict']
+    assert {key.split('.')[0]
+            for key in detector} >= {part[:-1]
+                                     for part in DETECTOR_PARTS}
+    work_dir = str(tmp_path)
+    # The detector of two iterations scores no class above the configs'
+    # 0.01: keep every SGDet detection so that the relation head trains.
+    run_tool(
+        'train',
+        [shrink(RELATION_CONFIG.format(mode=mode)), '--work-dir', work_dir],
+        cfg_options=[
+            f'model.detector_checkpoint={detector_checkpoint}',
+            'model.test_cfg.rcnn.score_thr=0.'
+        ])
+
+    start = torch.load(osp.join(work_dir, 'start_state.pth'))['state_dict']
+    final = _load_checkpoint(osp.join(work_dir,
+                                      f'iter_{TRAIN_ITERS}.pth'))['state_dict']
+    for state in (start, final):
+        weights = _detector_weights(state)
+        assert weights.keys() == _detector_weights(detector).keys()
+        for key, value in weights.items():
+            torch.testing.assert_close(value, detector[key], msg=key)
+    for extractor in ('obj_feat_extractor', 'union_feat_extractor'):
+        for index in (0, 1):
+            torch.testing.assert_close(
+                start[f'relation_head.{extractor}.fcs.{index}.weight'],
+                detector[f'roi_head.bbox_head.shared_fcs.{index}.weight'])
+    assert not torch.equal(
+        start['relation_head.obj_feat_extractor.fcs.0.weight'],
+        final['relation_head.obj_feat_extractor.fcs.0.weight'])
+
+
+@pytest.mark.parametrize('mode', ['sgcls', 'sgdet'])
+def test_frequency_prior_on_the_detectors_objects(mode, shrink,
+                                                  detector_checkpoint,
+                                                  tmp_path):
+    cfg = Config.fromfile(shrink(RELATION_CONFIG.format(mode=mode)))
+    cfg.model.detector_checkpoint = detector_checkpoint
+    cfg.model.test_cfg.rcnn.score_thr = 0.
+    results_file = str(tmp_path / 'prior.pkl')
+    evaluate_frequency_prior(
+        cfg,
+        evaluator=dict(
+            type='DumpSceneGraphResults',
+            out_file_path=results_file,
+            mode=mode,
+            num_relations=None))
+    results = load_scene_graph_results(results_file)['results']
+    assert len(results) == NUM_TEST_IMAGES
+
+    init_default_scope('mmdet')
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    model.eval()
+    loader = Runner.build_dataloader(cfg.test_dataloader)
+    num_objects = 0
+    for data, result in zip(loader, results):
+        data = model.data_preprocessor(data, False)
+        with torch.no_grad():
+            objects, = model.predict_objects(data['inputs'],
+                                             data['data_samples'])
+        pred = result['pred_instances']
+        torch.testing.assert_close(pred['bboxes'], objects.bboxes)
+        assert torch.equal(pred['labels'], objects.labels)
+        torch.testing.assert_close(pred['scores'], objects.scores)
+        num = len(objects)
+        num_objects += num
+        pairs = result['pred_relations']['pairs']
+        assert len(pairs) == num * (num - 1)
+        assert (pairs[:, 0] != pairs[:, 1]).all()
+    assert num_objects > 0
