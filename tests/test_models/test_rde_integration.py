@@ -13,7 +13,7 @@ import pytest
 import torch
 from mmdet.registry import MODELS
 from mmengine.config import Config
-from mmengine.optim import OptimWrapper
+from mmengine.optim import OptimWrapper, build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner, load_checkpoint, save_checkpoint
 from mmengine.structures import InstanceData
@@ -46,6 +46,15 @@ RDE_COUNTERPARTS = {
     'debias/motifs_rde_demo_biased_reweight.py':
     'debias/motifs_demo_biased_reweight.py',
 }
+#: The heads besides Motifs, each with configs per mode and RDE on top.
+OTHER_HEADS = dict(
+    vctree='VCTreeHead', transformer='TransformerHead', imp='IMPHead')
+RDE_COUNTERPARTS.update({
+    f'rde/{head}_rde_{mode}.py':
+    f'{head}/{head}_x101_fpn_{mode}_vg150.py'
+    for head in OTHER_HEADS
+    for mode in ('predcls', 'sgcls', 'sgdet')
+})
 #: Summary (see ``rde_summary``) of the RDE of motifs_rde_predcls.py.
 DEFAULT_RDE = dict(
     losses=('loss_proto', 'loss_re', 'loss_info', 'loss_pred'),
@@ -266,6 +275,37 @@ def test_protocol_model_builds_with_rde():
     assert rde.in_channels == model.relation_head.rel_feat_dim == 4096
     assert rde.fdvae.embed_dims == 512
     assert rde_summary(rde) == DEFAULT_RDE
+
+
+@pytest.mark.parametrize('head', sorted(OTHER_HEADS))
+def test_protocol_heads_build_with_rde(head):
+    cfg = load_config(f'rde/{head}_rde_predcls.py').model.relation_head
+    model = MODELS.build(cfg)
+    assert type(model).__name__ == OTHER_HEADS[head]
+    width = 512 if head == 'imp' else 4096
+    assert model.rel_feat_dim == model.rde.in_channels == width
+
+
+def test_imp_trains_its_feature_extractors_ten_times_slower():
+    cfg = load_config('imp/imp_x101_fpn_predcls_vg150.py')
+    head_cfg = cfg.model.relation_head
+    for name in ('obj_feat_extractor', 'union_feat_extractor'):
+        head_cfg[name].update(fc_out_channels=8)
+        head_cfg[name].roi_extractor.update(out_channels=4)
+    model = nn.Module()
+    model.relation_head = MODELS.build(head_cfg)
+    optim = build_optim_wrapper(model, cfg.optim_wrapper)
+    base_lr = cfg.optim_wrapper.optimizer.lr
+    groups = {id(g['params'][0]): g for g in optim.param_groups}
+    slow = ('obj_feat_extractor', 'union_feat_extractor.roi_extractor',
+            'union_feat_extractor.fcs')
+    for name, param in model.named_parameters():
+        group = groups[id(param)]
+        is_slow = any(f'relation_head.{key}.' in name for key in slow)
+        assert group['lr'] == pytest.approx(base_lr *
+                                            (0.1 if is_slow else 1)), name
+        # As the benchmark: no decay where the name says bias.
+        assert (group['weight_decay'] == 0) == ('bias' in name), name
 
 
 @pytest.mark.parametrize(
