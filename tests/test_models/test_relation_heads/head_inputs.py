@@ -83,3 +83,11 @@ def sgdet_objects(samples):
                 bboxes_per_cls=boxes[:, None].repeat(1, NUM_CLASSES, 1) +
                 torch.rand(num, NUM_CLASSES, 4)))
     return objects
+
+
+def mode_inputs(mode):
+    """Samples and the objects a head gets in ``mode``."""
+    samples, objects = samples_and_objects(mode)
+    if mode == 'sgdet':
+        objects = sgdet_objects(samples)
+    return samples, objects

@@ -2,7 +2,7 @@
 import pytest
 import torch
 from head_inputs import (NUM_CLASSES, NUM_PREDICATES, base_head_cfg, feats,
-                         samples_and_objects, sgdet_objects)
+                         mode_inputs, sgdet_objects)
 from mmdet.registry import MODELS
 from torch import nn
 
@@ -45,20 +45,13 @@ def head_cfg(head, mode, **kwargs):
         **kwargs)
 
 
-def inputs(mode):
-    samples, objects = samples_and_objects(mode)
-    if mode == 'sgdet':
-        objects = sgdet_objects(samples)
-    return samples, objects
-
-
 @pytest.mark.parametrize('mode', MODES)
 @pytest.mark.parametrize('head_type', sorted(CONTEXTS))
 def test_loss_and_predict(head_type, mode):
     torch.manual_seed(0)
     head = MODELS.build(head_cfg(head_type, mode))
     head.init_weights()
-    samples, objects = inputs(mode)
+    samples, objects = mode_inputs(mode)
     losses = head.loss(feats(), objects, samples)
     expected = {'loss_rel'}
     if mode != 'predcls':
@@ -86,7 +79,7 @@ def test_transformer_rde_classifier_carries_the_context_logits():
     head = MODELS.build(
         head_cfg(
             'TransformerHead', 'predcls', rde=dict(type='ClassifierSpyRDE')))
-    samples, objects = inputs('predcls')
+    samples, objects = mode_inputs('predcls')
     captured = []
     original = head.forward_pairs
 
@@ -104,7 +97,7 @@ def test_transformer_rde_classifier_carries_the_context_logits():
 
 def test_vctree_tree_targets_in_sgdet_follow_the_matches():
     head = MODELS.build(head_cfg('VCTreeHead', 'sgdet'))
-    samples, _ = inputs('sgdet')
+    samples, _ = mode_inputs('sgdet')
     objects = sgdet_objects(samples)
     for obj in objects:
         obj.gt_labels = obj.assigned_labels
@@ -122,7 +115,7 @@ def test_imp_has_no_frequency_bias_and_a_hidden_size_f_k():
     head = MODELS.build(head_cfg('IMPHead', 'predcls'))
     assert head.freq_bias is None
     assert head.rel_feat_dim == 8
-    samples, objects = inputs('predcls')
+    samples, objects = mode_inputs('predcls')
     pairs = [head.test_pairs(o) for o in objects]
     out, rel_logits = head.forward_pairs(feats(), objects, pairs,
                                          [s.metainfo for s in samples])

@@ -8,7 +8,7 @@ comes from :class:`BaseRelationHead`.
 import pytest
 import torch
 from head_inputs import (NUM_CLASSES, NUM_PREDICATES, base_head_cfg, feats,
-                         samples_and_objects, sgdet_objects)
+                         mode_inputs)
 from mmdet.registry import MODELS
 from torch import nn
 
@@ -44,18 +44,11 @@ def minimal_cfg(mode, **kwargs):
     return dict(type='MinimalHead', mode=mode, **base_head_cfg(), **kwargs)
 
 
-def inputs(mode):
-    samples, objects = samples_and_objects(mode)
-    if mode == 'sgdet':
-        objects = sgdet_objects(samples)
-    return samples, objects
-
-
 @pytest.mark.parametrize('mode', MODES)
 def test_loss_keys_and_gradients(mode):
     torch.manual_seed(0)
     head = MODELS.build(minimal_cfg(mode))
-    samples, objects = inputs(mode)
+    samples, objects = mode_inputs(mode)
     losses = head.loss(feats(), objects, samples)
     expected = {'loss_rel'} if mode == 'predcls' else {'loss_rel', 'loss_obj'}
     assert set(losses) == expected
@@ -67,7 +60,7 @@ def test_loss_keys_and_gradients(mode):
 def test_predict_results(mode):
     torch.manual_seed(0)
     head = MODELS.build(minimal_cfg(mode)).eval()
-    samples, objects = inputs(mode)
+    samples, objects = mode_inputs(mode)
     with torch.no_grad():
         obj_results, rel_results = head.predict(feats(), objects, samples)
     for obj, obj_res, rel_res in zip(objects, obj_results, rel_results):
@@ -81,7 +74,7 @@ def test_predict_results(mode):
 def test_forward_pairs_is_loss_and_predict_shared_step():
     torch.manual_seed(0)
     head = MODELS.build(minimal_cfg('predcls')).eval()
-    samples, objects = inputs('predcls')
+    samples, objects = mode_inputs('predcls')
     pairs = [head.test_pairs(o) for o in objects]
     with torch.no_grad():
         out, rel_logits = head.forward_pairs(feats(), objects, pairs,
