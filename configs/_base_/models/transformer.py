@@ -9,8 +9,6 @@ model = dict(
     relation_head=dict(
         _delete_=True,
         type='TransformerHead',
-        num_classes=150,
-        num_predicates=51,
         obj_feat_extractor={{_base_.model.relation_head.obj_feat_extractor}},
         union_feat_extractor={{
             _base_.model.relation_head.union_feat_extractor
