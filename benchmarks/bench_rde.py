@@ -1,4 +1,4 @@
-"""Training and inference cost of RDE on Motifs, on the CPU.
+"""Training and inference cost of RDE on Motifs, and of the other heads.
 
 Each setting runs plain Motifs and Motifs + RDE on the same inputs, their
 steps interleaved so that a busy machine slows both alike:
@@ -13,6 +13,10 @@ steps interleaved so that a busy machine slows both alike:
   the protocol's foreground share, the most RDE ever sees, at a quarter of
   its 1,024 pairs so that a 2-core CPU gets through it. The frozen X-101
   detector is left out: it costs the same with or without RDE.
+- ``heads``: as ``protocol``, the plain heads of the protocol PredCls
+  configs of Motifs, VCTree, Transformer and IMP
+  (``configs/<head>/<head>_x101_fpn_predcls_vg150.py``) on the same inputs;
+  the ratios are to Motifs.
 - ``demo``: the whole models of ``configs/demo/motifs_demo_predcls.py`` and
   ``configs/rde/motifs_rde_demo_predcls.py`` on SynthVG batches.
 - ``losses``: no timing; the losses of the first training step of Motifs +
@@ -38,6 +42,9 @@ Usage::
     python benchmarks/bench_rde.py [--iters 3] [--settings protocol demo]
     # the protocol's 1,024 pairs per image (about 4x slower):
     python benchmarks/bench_rde.py --settings protocol --num-pairs 1024 \\
+        --num-objects 40 --num-rels 256
+    # train step and predict time of each head relative to Motifs:
+    python benchmarks/bench_rde.py --settings heads --num-pairs 1024 \\
         --num-objects 40 --num-rels 256
     # loss magnitudes at the start, 4 images of 1,024 pairs:
     python benchmarks/bench_rde.py --settings losses --num-images 4 \\
@@ -70,6 +77,11 @@ from mmsgg_rde.structures import SceneGraphDataSample
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PROTOCOL_CONFIGS = ('configs/motifs/motifs_x101_fpn_predcls_vg150.py',
                     'configs/rde/motifs_rde_predcls.py')
+#: The plain protocol heads of the ``heads`` setting, Motifs first.
+HEAD_CONFIGS = {
+    head: f'configs/{head.lower()}/{head.lower()}_x101_fpn_predcls_vg150.py'
+    for head in ('Motifs', 'VCTree', 'Transformer', 'IMP')
+}
 DEMO_CONFIGS = ('configs/demo/motifs_demo_predcls.py',
                 'configs/rde/motifs_rde_demo_predcls.py')
 #: Protocol input: test-scale image, FPN width and strides.
@@ -151,7 +163,7 @@ def parse_args() -> argparse.Namespace:
         '--settings',
         nargs='+',
         default=['protocol', 'demo'],
-        choices=['protocol', 'demo', 'losses'])
+        choices=['protocol', 'heads', 'demo', 'losses'])
     parser.add_argument('--iters', type=int, default=3, help='timed steps')
     parser.add_argument(
         '--warmup',
@@ -258,10 +270,14 @@ def build_head(path: str, num_pairs: int) -> nn.Module:
     model_cfg.train_cfg.relation.sampler.num = num_pairs
     head_cfg = dict(
         model_cfg.relation_head,
-        embed_init='random',  # no GloVe vectors needed for timings
         mode=model_cfg.mode,
         train_cfg=model_cfg.train_cfg.relation,
         test_cfg=model_cfg.test_cfg.relation)
+    # No GloVe vectors needed for timings.
+    if 'embed_init' in head_cfg:
+        head_cfg['embed_init'] = 'random'
+    if 'glove_dir' in head_cfg.get('context', {}):
+        head_cfg['context']['glove_dir'] = None
     head = MODELS.build(head_cfg)
     head.init_weights()
     return head
@@ -293,34 +309,46 @@ def protocol_inputs(args: argparse.Namespace,
     return ProtocolInputs(feats, samples)
 
 
+def head_case(name: str, head: nn.Module, inputs: ProtocolInputs) -> Case:
+    """A relation head's SGD training step and predict on fixed inputs."""
+    feats, samples, objects = inputs.feats, inputs.samples, inputs.objects
+    optimizer = torch.optim.SGD(head.parameters(), **SGD)
+
+    def train_step(_: int) -> None:
+        head.train()
+        losses = head.loss(feats, objects(), samples)
+        optimizer.zero_grad(set_to_none=True)
+        sum(losses.values()).backward()
+        optimizer.step()
+
+    def predict(_: int) -> List[InstanceData]:
+        head.eval()
+        with torch.no_grad():
+            obj_results, rel_results = head.predict(feats, objects(), samples)
+        return obj_results + rel_results
+
+    return Case(name, head, train_step, predict)
+
+
 def protocol_cases(args: argparse.Namespace) -> List[Case]:
     """Plain and RDE Motifs heads at protocol sizes on random inputs."""
     inputs = protocol_inputs(args, torch.Generator().manual_seed(args.seed))
-    feats, samples, objects = inputs.feats, inputs.samples, inputs.objects
-
     cases = []
     for name, path in zip(('Motifs', 'Motifs+RDE'), PROTOCOL_CONFIGS):
         head = build_head(path, args.num_pairs)
         if cases:
             head.load_state_dict(cases[0].model.state_dict(), strict=False)
-        optimizer = torch.optim.SGD(head.parameters(), **SGD)
-
-        def train_step(_: int, head=head, optimizer=optimizer) -> None:
-            head.train()
-            losses = head.loss(feats, objects(), samples)
-            optimizer.zero_grad(set_to_none=True)
-            sum(losses.values()).backward()
-            optimizer.step()
-
-        def predict(_: int, head=head) -> List[InstanceData]:
-            head.eval()
-            with torch.no_grad():
-                obj_results, rel_results = head.predict(
-                    feats, objects(), samples)
-            return obj_results + rel_results
-
-        cases.append(Case(name, head, train_step, predict))
+        cases.append(head_case(name, head, inputs))
     return cases
+
+
+def heads_cases(args: argparse.Namespace) -> List[Case]:
+    """The four plain protocol heads on the same random inputs."""
+    inputs = protocol_inputs(args, torch.Generator().manual_seed(args.seed))
+    return [
+        head_case(name, build_head(path, args.num_pairs), inputs)
+        for name, path in HEAD_CONFIGS.items()
+    ]
 
 
 def random_prior(gen: torch.Generator, args: argparse.Namespace) -> Tensor:
@@ -515,8 +543,10 @@ def run_setting(cases: Sequence[Case],
 
 
 def table_rows(setting: str, cases: Sequence[Case], results: Dict[str, Result],
-               same: bool) -> List[List[str]]:
-    """Rows of the printed table (see ``COLUMNS``) for one setting."""
+               same: Optional[bool]) -> List[List[str]]:
+    """Rows of the printed table (see ``COLUMNS``) for one setting;
+    ``same``: whether the plain and RDE model predict the same (None where
+    the setting compares other models)."""
     base = results[cases[0].name]
     rows = []
     for case in cases:
@@ -532,7 +562,8 @@ def table_rows(setting: str, cases: Sequence[Case], results: Dict[str, Result],
             f'{res.train_ms / base.train_ms:.2f}', *rde_cols,
             'n/a' if res.peak_mb is None else f'{res.peak_mb:.0f}',
             f'{res.predict_ms:.0f}', f'{res.predict_ms / base.predict_ms:.2f}',
-            f'{rde_params(case.model):.2f}', 'yes' if same else 'NO'
+            f'{rde_params(case.model):.2f}',
+            '-' if same is None else 'yes' if same else 'NO'
         ])
     return rows
 
@@ -543,7 +574,8 @@ def main() -> None:
     init_default_scope('mmdet')
     # Keep the models' initialisation reports out of the table's way.
     MMLogger.get_instance('bench_rde', log_level='WARNING')
-    builders = dict(protocol=protocol_cases, demo=demo_cases)
+    builders = dict(
+        protocol=protocol_cases, heads=heads_cases, demo=demo_cases)
     rows = [list(COLUMNS)]
     for setting in args.settings:
         if setting == 'losses':
@@ -553,8 +585,8 @@ def main() -> None:
                   AsciiTable(loss_magnitudes(args)).table)
             continue
         cases = builders[setting](args)
-        rows += table_rows(setting, cases, run_setting(cases, args),
-                           same_predictions(cases))
+        same = None if setting == 'heads' else same_predictions(cases)
+        rows += table_rows(setting, cases, run_setting(cases, args), same)
     if len(rows) == 1:
         return
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads; '

@@ -1,19 +1,20 @@
-"""RDE plugged into Motifs: configs, and zero cost at inference.
+"""RDE plugged into the relation heads: configs, and zero cost at inference.
 
-The zero-cost tests build the CPU demo models (``configs/demo`` and
-``configs/rde``) at their real sizes and run them on two tiny images.
+The zero-cost tests build each head's CPU demo model (``configs/demo`` and
+``configs/rde``) with its relation head shrunk to tiny widths
+(``TINY_WIDTHS``) and run it on two tiny images.
 """
 import copy
 import functools
 import glob
 import os.path as osp
-from typing import Dict, List
+from typing import Dict, List, NamedTuple
 
 import pytest
 import torch
 from mmdet.registry import MODELS
 from mmengine.config import Config
-from mmengine.optim import OptimWrapper
+from mmengine.optim import OptimWrapper, build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner, load_checkpoint, save_checkpoint
 from mmengine.structures import InstanceData
@@ -46,6 +47,54 @@ RDE_COUNTERPARTS = {
     'debias/motifs_rde_demo_biased_reweight.py':
     'debias/motifs_demo_biased_reweight.py',
 }
+#: The heads besides Motifs, each with configs per mode and RDE on top.
+OTHER_HEADS = dict(
+    vctree='VCTreeHead', transformer='TransformerHead', imp='IMPHead')
+RDE_COUNTERPARTS.update({
+    f'rde/{head}_rde_{mode}.py':
+    f'{head}/{head}_x101_fpn_{mode}_vg150.py'
+    for head in OTHER_HEADS
+    for mode in ('predcls', 'sgcls', 'sgdet')
+})
+
+
+class DemoHead(NamedTuple):
+    """A head's demo configs and a weight that produces its f_k.
+
+    Attributes:
+        plain: The demo config.
+        rde: The same with RDE.
+        f_k_param: Name (in the relation head) of a weight of the
+            predictor's last layer before f_k.
+    """
+    plain: str
+    rde: str
+    f_k_param: str
+
+
+def biased_demo(head: str, f_k_param: str) -> DemoHead:
+    """A head's demo on the biased SynthVG world."""
+    return DemoHead(f'demo/{head}_demo_biased_predcls.py',
+                    f'rde/{head}_rde_demo_biased_predcls.py', f_k_param)
+
+
+#: Every head's demo model, plain and with RDE.
+DEMO_HEADS = dict(
+    motifs=DemoHead(DEMO, RDE_DEMO, 'post_cat.weight'),
+    vctree=biased_demo('vctree', 'context.fusion.post_cat.weight'),
+    transformer=biased_demo('transformer', 'context.fusion.post_cat.weight'),
+    imp=biased_demo('imp', 'context.edge_gru.weight_ih'))
+RDE_COUNTERPARTS.update({demo.rde: demo.plain for demo in DEMO_HEADS.values()})
+#: Relation head widths of the zero-cost tests' models, by config key.
+TINY_WIDTHS = dict(
+    fc_out_channels=32,
+    embed_dim=16,
+    hidden_dim=16,
+    hidden_channels=16,
+    key_dim=4,
+    value_dim=4,
+    feedforward_channels=32,
+    embed_dims=16)
 #: Summary (see ``rde_summary``) of the RDE of motifs_rde_predcls.py.
 DEFAULT_RDE = dict(
     losses=('loss_proto', 'loss_re', 'loss_info', 'loss_pred'),
@@ -168,10 +217,21 @@ def rde_summary(rde: RDE) -> dict:
         avg_over=rde.avg_over)
 
 
-def build_demo_model(rde: bool, mode: str) -> nn.Module:
-    """The demo Motifs model (with RDE or not) in ``mode``."""
-    model_cfg = load_config(RDE_DEMO if rde else DEMO).model
+def shrink(cfg: dict) -> None:
+    """Set every width of ``TINY_WIDTHS`` in a nested config, in place."""
+    for key, value in cfg.items():
+        if key in TINY_WIDTHS:
+            cfg[key] = TINY_WIDTHS[key]
+        elif isinstance(value, dict):
+            shrink(value)
+
+
+def build_demo_model(head: str, rde: bool, mode: str) -> nn.Module:
+    """A head's demo model (with RDE or not) in ``mode``, tiny widths."""
+    demo = DEMO_HEADS[head]
+    model_cfg = load_config(demo.rde if rde else demo.plain).model
     model_cfg.mode = mode
+    shrink(model_cfg.relation_head)
     model = MODELS.build(model_cfg)
     model.init_weights()
     # Stands in for a trained detector loaded from a checkpoint (SGCls).
@@ -218,21 +278,29 @@ def assert_same_predictions(results: List[SceneGraphDataSample],
 
 
 def train_steps(model: nn.Module, num_steps: int) -> Dict[str, torch.Tensor]:
-    """A few SGD steps on the batch; returns the last losses."""
+    """A few SGD steps on the batch (gradient norm clipped at 5, as the
+    protocol's); returns the last losses."""
     model.train()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
     for _ in range(num_steps):
         losses = model(**make_batch(model, True), mode='loss')
         optimizer.zero_grad()
         sum(losses.values()).backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 5)
         optimizer.step()
     return losses
 
 
 @pytest.mark.parametrize('rel_path', ALL_CONFIGS)
-def test_every_config_loads(rel_path):
+def test_every_config_builds(rel_path):
     cfg = load_config(rel_path)
     assert cfg.filename.endswith(rel_path)
+    if 'model' not in cfg:
+        return  # a _base_ file of datasets, schedules or runtime
+    # On the meta device: the modules and shapes, without the memory.
+    with torch.device('meta'):
+        model = MODELS.build(cfg.model)
+    assert next(model.parameters()).is_meta
 
 
 @pytest.mark.parametrize('rde_path', sorted(RDE_COUNTERPARTS))
@@ -268,6 +336,37 @@ def test_protocol_model_builds_with_rde():
     assert rde_summary(rde) == DEFAULT_RDE
 
 
+@pytest.mark.parametrize('head', sorted(OTHER_HEADS))
+def test_protocol_heads_build_with_rde(head):
+    cfg = load_config(f'rde/{head}_rde_predcls.py').model.relation_head
+    model = MODELS.build(cfg)
+    assert type(model).__name__ == OTHER_HEADS[head]
+    width = 512 if head == 'imp' else 4096
+    assert model.rel_feat_dim == model.rde.in_channels == width
+
+
+def test_imp_trains_its_feature_extractors_ten_times_slower():
+    cfg = load_config('imp/imp_x101_fpn_predcls_vg150.py')
+    head_cfg = cfg.model.relation_head
+    for name in ('obj_feat_extractor', 'union_feat_extractor'):
+        head_cfg[name].update(fc_out_channels=8)
+        head_cfg[name].roi_extractor.update(out_channels=4)
+    model = nn.Module()
+    model.relation_head = MODELS.build(head_cfg)
+    optim = build_optim_wrapper(model, cfg.optim_wrapper)
+    base_lr = cfg.optim_wrapper.optimizer.lr
+    groups = {id(g['params'][0]): g for g in optim.param_groups}
+    slow = ('obj_feat_extractor', 'union_feat_extractor.roi_extractor',
+            'union_feat_extractor.fcs')
+    for name, param in model.named_parameters():
+        group = groups[id(param)]
+        is_slow = any(f'relation_head.{key}.' in name for key in slow)
+        assert group['lr'] == pytest.approx(base_lr *
+                                            (0.1 if is_slow else 1)), name
+        # As the benchmark: no decay where the name says bias.
+        assert (group['weight_decay'] == 0) == ('bias' in name), name
+
+
 @pytest.mark.parametrize(
     'rel_path', ['rde/motifs_rde_sgcls.py', 'rde/motifs_rde_sgdet.py'])
 def test_sg_configs_keep_rde_of_predcls(rel_path):
@@ -279,8 +378,9 @@ def test_sg_configs_keep_rde_of_predcls(rel_path):
 
 
 @pytest.mark.parametrize('mode', ['predcls', 'sgcls'])
-def test_rde_runs_in_loss_and_never_in_predict(mode):
-    model = build_demo_model(True, mode)
+@pytest.mark.parametrize('head', sorted(DEMO_HEADS))
+def test_rde_runs_in_loss_and_never_in_predict(head, mode):
+    model = build_demo_model(head, True, mode)
     fired = set()
     modules = {
         name: module
@@ -303,29 +403,31 @@ def test_rde_runs_in_loss_and_never_in_predict(mode):
 
 
 @pytest.mark.parametrize('mode', ['predcls', 'sgcls'])
-def test_rde_losses_train_the_relation_head(mode):
-    model = build_demo_model(True, mode)
+@pytest.mark.parametrize('head', sorted(DEMO_HEADS))
+def test_rde_losses_train_the_relation_head(head, mode):
+    model = build_demo_model(head, True, mode)
     model.train()
     losses = model(**make_batch(model, True), mode='loss')
     assert RDE_LOSSES <= set(losses)
-    head = model.relation_head
+    rel_head = model.relation_head
+    f_k_param = rel_head.get_parameter(DEMO_HEADS[head].f_k_param)
     for key in sorted(RDE_LOSSES):
         assert torch.isfinite(losses[key]) and losses[key] > 0, key
-        # f_k = post_cat(context) * union feature: both feed every RDE loss.
-        params = [
-            head.post_cat.weight, head.union_feat_extractor.fcs[1].weight
-        ]
+        # The predictor's last layer and the union feature feed f_k, hence
+        # every RDE loss.
+        params = [f_k_param, rel_head.union_feat_extractor.fcs[1].weight]
         if key == 'loss_rde_pred':
-            params.append(head.rel_classifier.weight)
+            params.append(rel_head.rel_classifier.weight)
         grads = torch.autograd.grad(losses[key], params, retain_graph=True)
         for grad in grads:
             assert grad.abs().sum() > 0, key
 
 
 @pytest.mark.parametrize('mode', ['predcls', 'sgcls'])
-def test_same_weights_same_predictions(mode):
-    with_rde = build_demo_model(True, mode)
-    plain = build_demo_model(False, mode)
+@pytest.mark.parametrize('head', sorted(DEMO_HEADS))
+def test_same_weights_same_predictions(head, mode):
+    with_rde = build_demo_model(head, True, mode)
+    plain = build_demo_model(head, False, mode)
     plain.load_state_dict(with_rde.state_dict())
     assert_same_predictions(predict(plain), predict(with_rde))
     with torch.no_grad():
@@ -336,16 +438,17 @@ def test_same_weights_same_predictions(mode):
 
 
 @pytest.mark.parametrize('mode', ['predcls', 'sgcls'])
-def test_rde_checkpoint_deploys_as_plain_motifs(mode, tmp_path):
-    with_rde = build_demo_model(True, mode)
+@pytest.mark.parametrize('head', sorted(DEMO_HEADS))
+def test_rde_checkpoint_deploys_as_plain_head(head, mode, tmp_path):
+    with_rde = build_demo_model(head, True, mode)
     classifier = with_rde.relation_head.rel_classifier
     before = classifier.weight.detach().clone()
     train_steps(with_rde, 2)
     assert not torch.equal(before, classifier.weight)
-    path = str(tmp_path / 'motifs_rde.pth')
+    path = str(tmp_path / f'{head}_rde.pth')
     save_checkpoint(dict(meta=dict(), state_dict=with_rde.state_dict()), path)
 
-    plain = build_demo_model(False, mode)
+    plain = build_demo_model(head, False, mode)
     rde_keys = {k for k in with_rde.state_dict() if '.rde.' in k}
     assert rde_keys
     assert set(plain.state_dict()) == set(with_rde.state_dict()) - rde_keys

@@ -8,13 +8,17 @@ the converted weights, through the helpers of the parity tests
 (``tests/test_models/test_layers/context_parity.py``), and prints per mode
 the largest absolute and relative (to the largest reference value)
 differences of the object logits (PredCls: labels) and relation logits,
-and of the intermediate outputs.
+and of the intermediate outputs. With ``--heads`` it also runs our heads
+(``VCTreeHead``, ``TransformerHead``, ``IMPHead``, through the helpers of
+``tests/test_models/test_relation_heads/head_parity.py``) on the same
+records: rows ``head <mode>``, the object and relation logits in eval mode.
 
 Usage::
 
     python tools/parity/check_contexts_full_size.py --sgb-root /path/to/sgb
     python tools/parity/check_contexts_full_size.py --only vctree \\
         --hidden-dim 1024     # VCTree's context width in the benchmark yaml
+    python tools/parity/check_contexts_full_size.py --heads --only imp
 """
 import argparse
 import importlib
@@ -26,6 +30,8 @@ HERE = osp.dirname(osp.abspath(__file__))
 ROOT = osp.dirname(osp.dirname(HERE))
 sys.path.insert(0, HERE)
 sys.path.insert(0, osp.join(ROOT, 'tests', 'test_models', 'test_layers'))
+sys.path.insert(0, osp.join(ROOT, 'tests', 'test_models',
+                            'test_relation_heads'))
 
 from sgb_env import activate, snapshot_id  # noqa: E402
 
@@ -62,11 +68,16 @@ def main() -> int:
     parser.add_argument('--only', nargs='+', choices=NAMES, default=NAMES)
     parser.add_argument(
         '--hidden-dim', type=int, help='context width (default 512)')
+    parser.add_argument(
+        '--heads',
+        action='store_true',
+        help='also compare our relation heads\' logits')
     args = parser.parse_args()
     sgb_root = activate(args.sgb_root)
     import context_parity as checks
     import predictor_parity
     import torch
+    from head_parity import head_differences
     sizes = dict(predictor_parity.FULL)
     if args.hidden_dim:
         sizes['hidden_dim'] = args.hidden_dim
@@ -82,6 +93,9 @@ def main() -> int:
                 rows.append(
                     (mode, checks.differences(name, data, data[mode], mode)))
         rows += _train_rows(name, data, checks)
+        if args.heads:
+            rows += [(f'head {mode}', head_differences(name, data, mode))
+                     for mode in checks.MODES]
         for label, diffs in rows:
             print(_row(label, diffs))
             try:

@@ -5,7 +5,8 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop
 
-from mmsgg_rde.models.layers import ClassEmbedding, FrequencyBias
+from mmsgg_rde.models.layers import (ClassEmbedding, FrequencyBias,
+                                     VCTreePairScorer)
 
 __all__ = ['DatasetPriorHook']
 
@@ -16,8 +17,9 @@ class DatasetPriorHook(Hook):
 
     In ``before_run`` it reads ``get_statistics()['pred_dist']`` and
     ``metainfo['classes']`` of ``runner.train_dataloader.dataset`` and hands
-    them to every :class:`FrequencyBias` (:meth:`FrequencyBias.set_prior`)
-    and :class:`ClassEmbedding` (GloVe lookup by name) of the model.
+    them to every :class:`FrequencyBias` and :class:`VCTreePairScorer`
+    (``set_prior``) and :class:`ClassEmbedding` (GloVe lookup by name) of
+    the model.
 
     mmengine's ``Runner.train`` runs ``before_run`` hooks, then
     ``model.init_weights()`` (which applies these priors), then
@@ -43,7 +45,10 @@ class DatasetPriorHook(Hook):
             return
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        biases = [m for m in model.modules() if isinstance(m, FrequencyBias)]
+        biases = [
+            m for m in model.modules()
+            if isinstance(m, (FrequencyBias, VCTreePairScorer))
+        ]
         embeds = [m for m in model.modules() if isinstance(m, ClassEmbedding)]
         if not biases and not embeds:
             return
@@ -67,6 +72,7 @@ class DatasetPriorHook(Hook):
             embed.set_class_names(dataset.metainfo['classes'])
         print_log(
             f'DatasetPriorHook: priors of {type(dataset).__name__} given to '
-            f'{len(biases)} FrequencyBias and {len(embeds)} ClassEmbedding '
+            f'{len(biases)} prior (FrequencyBias, VCTreePairScorer) and '
+            f'{len(embeds)} ClassEmbedding '
             'modules (checkpoints loaded later take precedence).',
             logger='current')

@@ -14,14 +14,13 @@ from terminaltables import AsciiTable
 from mmsgg_rde.datasets.vg150_io import (DEFAULT_DICT_FILE,
                                          DEFAULT_ZEROSHOT_FILE,
                                          load_vocabulary)
+from mmsgg_rde.structures import MODES
 from ..functional import (GROUP_NAMES, RECORD_DTYPE, GTGraph, PredGraph,
                           build_image_records, encode_triplets, f_score,
                           frequency_groups, image_mean_recall, isin_sorted,
                           pair_accuracy, per_class_recall)
 
 __all__ = ['SceneGraphMetric']
-
-_MODES = ('predcls', 'sgcls', 'sgdet')
 
 
 def _get(container: object, key: str, where: str) -> object:
@@ -105,8 +104,8 @@ class SceneGraphMetric(BaseMetric):
                  group_metrics: bool = False,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
-        if mode not in _MODES:
-            raise ValueError(f'SceneGraphMetric: mode must be one of {_MODES}'
+        if mode not in MODES:
+            raise ValueError(f'SceneGraphMetric: mode must be one of {MODES}'
                              f', got "{mode}".')
         topk = tuple(int(k) for k in topk)
         if not topk or min(topk) < 1:

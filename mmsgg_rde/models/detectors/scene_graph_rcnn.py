@@ -14,10 +14,10 @@ from mmengine.runner import CheckpointLoader, load_state_dict
 from mmengine.structures import InstanceData
 from torch import Tensor
 
+from mmsgg_rde.structures import check_mode
 from mmsgg_rde.utils import UserError
 from ..detectron import assign_proposal_labels
 from ..layers import single_label_nms
-from ..relation_heads import MODES
 
 __all__ = [
     'SceneGraphRCNN', 'DetectorNotLoadedError',
@@ -112,9 +112,7 @@ class SceneGraphRCNN(TwoStageDetector):
                  test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptMultiConfig = None) -> None:
-        if mode not in MODES:
-            raise ValueError(f'mode={mode!r} is not one of {MODES} (model '
-                             'config field "mode").')
+        check_mode(mode, 'model.mode')
         if mode != 'predcls' and roi_head is None:
             raise ValueError(f'mode={mode!r} needs the detector roi_head; '
                              'add roi_head to the model config.')
@@ -266,7 +264,7 @@ class SceneGraphRCNN(TwoStageDetector):
                                     and not self.freeze_detector):
             return super().extract_feat(batch_inputs)
 
-    def _gt_objects(self, batch_data_samples: SampleList,
+    def _gt_objects(self, batch_data_samples: SampleList, *,
                     in_original_frame: bool) -> List[InstanceData]:
         """GT objects in the input frame, scores 1."""
         objects = []
@@ -396,12 +394,13 @@ class SceneGraphRCNN(TwoStageDetector):
             detections.append(dets)
         return detections
 
-    def _objects(self, x: Tuple[Tensor], batch_data_samples: SampleList,
+    def _objects(self, x: Tuple[Tensor], batch_data_samples: SampleList, *,
                  in_original_frame: bool) -> List[InstanceData]:
         """The objects the relation head works on, per ``mode``."""
         if self.mode == 'sgdet':
             return self._detect(x, batch_data_samples)
-        objects = self._gt_objects(batch_data_samples, in_original_frame)
+        objects = self._gt_objects(
+            batch_data_samples, in_original_frame=in_original_frame)
         if self.mode == 'sgcls':
             self._classify_boxes(x, objects)
         return objects
@@ -424,7 +423,7 @@ class SceneGraphRCNN(TwoStageDetector):
         losses = super().loss(
             batch_inputs, batch_data_samples) if self.train_detector else {}
         x = self.extract_feat(batch_inputs)
-        objects = self._objects(x, batch_data_samples, False)
+        objects = self._objects(x, batch_data_samples, in_original_frame=False)
         losses.update(self.relation_head.loss(x, objects, batch_data_samples))
         return losses
 
@@ -446,7 +445,7 @@ class SceneGraphRCNN(TwoStageDetector):
             and ``pred_relations`` set.
         """
         x = self.extract_feat(batch_inputs)
-        objects = self._objects(x, batch_data_samples, True)
+        objects = self._objects(x, batch_data_samples, in_original_frame=True)
         obj_results, rel_results = self.relation_head.predict(
             x, objects, batch_data_samples)
         for sample, obj_result, rel_result in zip(batch_data_samples,
@@ -501,7 +500,9 @@ class SceneGraphRCNN(TwoStageDetector):
             tuple[Tensor]: Per image, (K_i, num_predicates) logits.
         """
         x = self.extract_feat(batch_inputs)
-        objects = self._objects(x, batch_data_samples, True)
-        rel_pairs, _, rel_logits = self.relation_head.forward_test(
-            x, objects, [s.metainfo for s in batch_data_samples])
+        objects = self._objects(x, batch_data_samples, in_original_frame=True)
+        head = self.relation_head
+        rel_pairs = [head.test_pairs(obj) for obj in objects]
+        _, rel_logits = head.forward_pairs(
+            x, objects, rel_pairs, [s.metainfo for s in batch_data_samples])
         return tuple(rel_logits.split([len(p) for p in rel_pairs]))

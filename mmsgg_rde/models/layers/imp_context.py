@@ -7,9 +7,9 @@ from mmengine.model import BaseModule
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
+from mmsgg_rde.structures import check_mode
 from .relation_context import (ModeLayersMixin, RelationContextOutput,
-                               batch_pairs, best_foreground,
-                               check_context_mode)
+                               batch_pairs, best_foreground)
 
 __all__ = ['IMPContext']
 
@@ -59,7 +59,7 @@ class IMPContext(ModeLayersMixin, BaseModule):
                  union_channels: Optional[int] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.mode = check_context_mode(mode)
+        self.mode = check_mode(mode, 'model.relation_head.mode')
         self.num_classes = num_classes
         self.hidden_channels = hidden_channels
         self.num_iters = num_iters

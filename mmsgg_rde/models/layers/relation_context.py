@@ -20,9 +20,9 @@ from torch import Tensor, nn
 from .box_encoding import encode_box_info
 
 __all__ = [
-    'RelationContextOutput', 'check_context_mode', 'batch_box_info',
-    'batch_pairs', 'detector_logits', 'input_class_embedding',
-    'best_foreground', 'ModeLayersMixin'
+    'RelationContextOutput', 'batch_box_info', 'batch_pairs',
+    'detector_logits', 'input_class_embedding', 'best_foreground',
+    'ModeLayersMixin'
 ]
 
 
@@ -54,14 +54,6 @@ class RelationContextOutput(NamedTuple):
     obj_logits: Optional[Tensor] = None
     pair_ctx: Optional[Tensor] = None
     tree_logits: Optional[List[Tensor]] = None
-
-
-def check_context_mode(mode: str) -> str:
-    """Return ``mode`` if it is one of the three scene graph tasks."""
-    if mode not in ('predcls', 'sgcls', 'sgdet'):
-        raise ValueError(f'mode={mode!r} is not one of predcls, sgcls, '
-                         'sgdet (relation head config field "mode").')
-    return mode
 
 
 def batch_box_info(objects: List[InstanceData],

@@ -149,6 +149,20 @@ class RelationSampler:
             torch.cat([pairs, labels[:, None]], 1), possible)
         return triplets[:, :2], triplets[:, 2]
 
+    def _matches(self, ious: Tensor, det_targets: Tensor,
+                 gt_labels: Tensor) -> Tensor:
+        """(G, D) GT objects each detection stands for: same class, IoU
+        above ``iou_threshold``."""
+        return (gt_labels[:, None].long() == det_targets[None]) & (
+            ious > self.iou_threshold)
+
+    def detection_matches(self, det_bboxes: Tensor, det_targets: Tensor,
+                          gt_bboxes: Tensor, gt_labels: Tensor) -> Tensor:
+        """(G, D) bool: the GT objects each detection stands for, as in
+        :meth:`sample_detections` (the benchmark's ``is_match``)."""
+        return self._matches(
+            pixel_box_iou(gt_bboxes, det_bboxes), det_targets, gt_labels)
+
     def sample_detections(self, det_bboxes: Tensor, det_targets: Tensor,
                           gt_bboxes: Tensor, gt_labels: Tensor,
                           gt_pairs: Tensor, gt_rel_labels: Tensor,
@@ -182,8 +196,7 @@ class RelationSampler:
         device = det_bboxes.device
         num_dets = det_bboxes.size(0)
         ious = pixel_box_iou(gt_bboxes, det_bboxes)
-        is_match = (gt_labels[:, None].long() == det_targets[None]) & (
-            ious > self.iou_threshold)
+        is_match = self._matches(ious, det_targets, gt_labels)
         not_self = ~torch.eye(num_dets, dtype=torch.bool, device=device)
         if self.require_overlap:
             self_ious = pixel_box_iou(det_bboxes, det_bboxes)

@@ -7,12 +7,13 @@ from mmengine.model import BaseModule
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
+from mmsgg_rde.structures import check_mode
 from .class_embedding import WITH_BACKGROUND, ClassEmbedding
 from .greedy_label_nms import greedy_label_nms
 from .pair_fusion import PairContextFusion
 from .relation_context import (ModeLayersMixin, RelationContextOutput,
                                batch_box_info, batch_pairs, best_foreground,
-                               check_context_mode, input_class_embedding)
+                               input_class_embedding)
 from .transformer_encoder import ObjectTransformer
 
 __all__ = ['TransformerContext']
@@ -87,7 +88,7 @@ class TransformerContext(ModeLayersMixin, BaseModule):
                  union_channels: Optional[int] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.mode = check_context_mode(mode)
+        self.mode = check_mode(mode, 'model.relation_head.mode')
         self.num_classes = num_classes
         self.nms_iou_threshold = nms_iou_threshold
         self.obj_embed = ClassEmbedding(num_classes, embed_dim, glove_dir,

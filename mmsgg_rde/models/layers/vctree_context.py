@@ -8,12 +8,13 @@ from mmengine.structures import InstanceData
 from torch import Tensor
 from torch.nn import functional as F
 
+from mmsgg_rde.structures import check_mode
 from .box_encoding import BoxPositionEmbedding
 from .class_embedding import WITH_BACKGROUND, ClassEmbedding
 from .pair_fusion import PairContextFusion
 from .relation_context import (ModeLayersMixin, RelationContextOutput,
-                               batch_box_info, batch_pairs, check_context_mode,
-                               detector_logits, input_class_embedding)
+                               batch_box_info, batch_pairs, detector_logits,
+                               input_class_embedding)
 from .tree_lstm import BiTreeLSTM, TreeLSTMLabelDecoder, binary_forest
 from .vctree_tree import VCTreePairScorer, max_spanning_trees, overlap_info
 
@@ -78,7 +79,7 @@ class VCTreeContext(ModeLayersMixin, BaseModule):
                  union_channels: Optional[int] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.mode = check_context_mode(mode)
+        self.mode = check_mode(mode, 'model.relation_head.mode')
         self.num_classes = num_classes
         self.obj_embed = ClassEmbedding(num_classes, embed_dim, glove_dir,
                                         WITH_BACKGROUND)

@@ -5,9 +5,10 @@ from .predicate_debias_losses import (LogitAdjustedCrossEntropyLoss,
 from .prototype_contrastive_loss import (PrototypeContrastiveLoss,
                                          prototype_contrastive_loss)
 from .reconstruction_loss import ReconstructionLoss, reconstruction_loss
+from .utils import empty_safe_loss
 
 __all__ = [
     'PrototypeContrastiveLoss', 'prototype_contrastive_loss',
     'ReconstructionLoss', 'reconstruction_loss', 'ReweightedCrossEntropyLoss',
-    'LogitAdjustedCrossEntropyLoss'
+    'LogitAdjustedCrossEntropyLoss', 'empty_safe_loss'
 ]

@@ -8,6 +8,7 @@ from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.model import BaseModule
 from torch import Tensor
 
+from ..losses.utils import empty_safe_loss
 from .fdvae import FDVAEOutput
 
 __all__ = ['RDE']
@@ -271,16 +272,6 @@ class RDE(BaseModule):
                 raise ValueError(f'RDE expects {name} of shape ({num_pairs},) '
                                  f'like rel_feats, got {tuple(labels.shape)}')
 
-    @staticmethod
-    def _cross_entropy(loss: torch.nn.Module,
-                       logits: Tensor,
-                       labels: Tensor,
-                       avg_factor: Optional[float] = None) -> Tensor:
-        """Cross-entropy that gives a graph-connected zero when empty."""
-        if labels.numel() == 0:
-            return logits.sum() * 0
-        return loss(logits, labels, avg_factor=avg_factor)
-
     def _proto_loss(self, mu: Tensor, labels: Tensor,
                     avg_factor: Optional[float]) -> Tensor:
         """``L_proto``: pull ``mu`` to its prototype, push prototypes apart."""
@@ -299,8 +290,11 @@ class RDE(BaseModule):
         logits = self.imm(sigma_s, sigma_o)
         targets = self.imm.get_targets(sub_labels, obj_labels, rel_labels)
         return sum(
-            self._cross_entropy(self.loss_info, logits[task], targets[task],
-                                avg_factor)
+            empty_safe_loss(
+                self.loss_info,
+                logits[task],
+                targets[task],
+                avg_factor=avg_factor)
             for task in self.imm.tasks) / len(self.imm.tasks)
 
     def _pred_loss(self, outputs: FDVAEOutput, rel_feats: Tensor,
@@ -327,5 +321,8 @@ class RDE(BaseModule):
                 logits.append(classifier(feats)[encoded])
         if avg_factor is not None:
             avg_factor = avg_factor * len(recons)
-        return self._cross_entropy(self.loss_pred, torch.cat(logits),
-                                   labels.repeat(len(recons)), avg_factor)
+        return empty_safe_loss(
+            self.loss_pred,
+            torch.cat(logits),
+            labels.repeat(len(recons)),
+            avg_factor=avg_factor)

@@ -1,7 +1,7 @@
 """The base of every relation head: pairs, features, classifier, losses."""
 import functools
 from abc import ABCMeta, abstractmethod
-from typing import List, NamedTuple, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import torch
 from mmdet.registry import MODELS, TASK_UTILS
@@ -13,49 +13,35 @@ from mmengine.model import BaseModule
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
-from ..layers import FrequencyBias, all_pairs, object_label_nms
+from mmsgg_rde.structures import check_mode
+from ..layers import (FrequencyBias, RelationContextOutput, all_pairs,
+                      batch_pairs, object_label_nms)
+from ..losses import empty_safe_loss
 
-__all__ = ['MODES', 'RelationHeadOutput', 'BaseRelationHead']
+__all__ = ['BaseRelationHead', 'RelationClassifier']
 
-#: The three scene graph tasks.
-MODES = ('predcls', 'sgcls', 'sgdet')
-
-
-class RelationHeadOutput(NamedTuple):
-    """What a relation head's :meth:`BaseRelationHead.forward` returns.
-
-    Attributes:
-        rel_feats (Tensor): (K, D) relation representation f_k of each pair,
-            the input of :meth:`BaseRelationHead.classify_relations`.
-        obj_labels (Tensor): (N,) object labels the head uses for the
-            frequency bias: GT in PredCls; in training the teacher-forced
-            labels; at test time the head's predictions.
-        obj_logits (Tensor, optional): (N, num_classes + 1) object logits,
-            background last, when the head classifies objects (SGCls/SGDet),
-            else None.
-    """
-    rel_feats: Tensor
-    obj_labels: Tensor
-    obj_logits: Optional[Tensor] = None
-
-
-def _classification_loss(loss_fn: nn.Module, logits: Tensor,
-                         targets: Tensor) -> Tensor:
-    """``loss_fn(logits, targets)``; a zero that keeps the graph if empty."""
-    if targets.numel() == 0:
-        return logits.sum() * 0
-    return loss_fn(logits, targets)
+#: Maps (K, D) relation features of K pairs to (K, num_predicates) logits.
+RelationClassifier = Callable[[Tensor], Tensor]
 
 
 class BaseRelationHead(BaseModule, metaclass=ABCMeta):
     """Shared plumbing of relation heads.
 
-    A subclass implements :meth:`forward`: from object RoI features, union
-    features of the pairs and the objects, it returns a
-    :class:`RelationHeadOutput`. The base class samples training pairs,
-    extracts features, classifies relations (:meth:`classify_relations`:
-    linear layer plus frequency bias), computes the losses and packs
-    predictions.
+    The head API in mmdet 3.x terms. Orchestration, shared by every head:
+    :meth:`loss` (object targets, training pairs from the sampler,
+    features, :meth:`forward`, :meth:`loss_by_feat`) and :meth:`predict`
+    (every candidate pair, features, :meth:`forward`,
+    :meth:`predict_by_feat`); :meth:`forward_pairs` is the part they share
+    (also the detector's ``tensor`` mode). The predictor, written by each
+    head, is :meth:`forward`: from object RoI features, union features of
+    the pairs and the objects it returns a :class:`RelationContextOutput`
+    (object labels and logits, the relation feature f_k of each pair).
+    :meth:`relation_classifier` maps f_k to predicate logits (by default a
+    linear layer plus the frequency bias of the pair's labels); a head with
+    more terms (the Transformer's context classifier) or more losses
+    (VCTree's tree score) overrides it or :meth:`loss_by_feat`.
+    ``tests/test_models/test_relation_heads/test_head_contract.py`` has a
+    minimal head a new one can start from.
 
     Objects come from :class:`SceneGraphRCNN` as one ``InstanceData`` per
     image with ``bboxes`` (network input frame), ``labels``, ``scores`` and,
@@ -71,19 +57,17 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
     its new class. Relations of a pair are ranked by best foreground
     predicate score x subject score x object score.
 
-    RDE seam: with ``rde`` set, :meth:`loss` adds
+    RDE seam: with ``rde`` set, :meth:`loss_by_feat` adds
     ``self.rde.loss(rel_feats, rel_labels, sub_labels, obj_labels,
-    classifier)`` where ``classifier`` maps (K, D) features of the same pairs
-    to logits with the same frequency-bias labels. :meth:`predict` never
-    uses ``rde``, and ``rde.*`` weights are dropped when loading into a head
-    without RDE.
+    classifier)`` where ``classifier`` is :meth:`relation_classifier` of the
+    same pairs. :meth:`predict` never uses ``rde``, and ``rde.*`` weights
+    are dropped when loading into a head without RDE.
 
     Args:
         obj_feat_extractor (dict): Config of the object feature extractor
             (e.g. ``RoIFeatureExtractor``).
         union_feat_extractor (dict): Config of the union feature extractor
-            (e.g. ``UnionFeatureExtractor``); its ``out_channels`` is the
-            relation feature size D.
+            (e.g. ``UnionFeatureExtractor``).
         num_classes (int): Object classes. Defaults to 150.
         num_predicates (int): Predicate classes including background 0.
             Defaults to 51.
@@ -91,6 +75,8 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
             Defaults to 'predcls'.
         use_freq_bias (bool): Add a :class:`FrequencyBias` to the predicate
             logits. Defaults to True.
+        rel_channels (int, optional): Size D of the relation feature f_k;
+            defaults to the union feature extractor's ``out_channels``.
         loss_rel (dict): Predicate loss config.
         loss_obj (dict, optional): Object loss config, used when the head
             classifies objects (SGCls/SGDet).
@@ -118,6 +104,7 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
                  num_predicates: int = 51,
                  mode: str = 'predcls',
                  use_freq_bias: bool = True,
+                 rel_channels: Optional[int] = None,
                  loss_rel: ConfigType = dict(
                      type='CrossEntropyLoss',
                      use_sigmoid=False,
@@ -131,12 +118,9 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
                  test_cfg: OptConfigType = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if mode not in MODES:
-            raise ValueError(f'mode={mode!r} is not one of {MODES} (model '
-                             'config field "mode").')
         self.num_classes = num_classes
         self.num_predicates = num_predicates
-        self.mode = mode
+        self.mode = check_mode(mode, 'model.relation_head.mode')
         self.train_cfg = train_cfg or {}
         self.test_cfg = test_cfg or {}
         self.later_nms_thr = self.test_cfg.get('later_nms_thr', 0.5)
@@ -144,7 +128,8 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
             self.train_cfg.get('sampler', dict(type='RelationSampler')))
         self.obj_feat_extractor = MODELS.build(obj_feat_extractor)
         self.union_feat_extractor = MODELS.build(union_feat_extractor)
-        self.rel_feat_dim = self.union_feat_extractor.out_channels
+        self.rel_feat_dim = rel_channels or \
+            self.union_feat_extractor.out_channels
         self.rel_classifier = nn.Linear(self.rel_feat_dim, num_predicates)
         self.freq_bias = FrequencyBias(
             num_classes, num_predicates) if use_freq_bias else None
@@ -166,12 +151,12 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
     @abstractmethod
     def forward(self, obj_feats: Tensor, union_feats: Tensor,
                 objects: List[InstanceData], rel_pairs: List[Tensor],
-                batch_img_metas: List[dict]) -> RelationHeadOutput:
-        """Compute relation features (and object predictions).
+                batch_img_metas: List[dict]) -> RelationContextOutput:
+        """The predictor: relation features (and object predictions).
 
         Args:
             obj_feats (Tensor): (N, C) features of all objects of the batch.
-            union_feats (Tensor): (K, D) union features of all pairs.
+            union_feats (Tensor): (K, D') union features of all pairs.
             objects (list[InstanceData]): Per image objects; in training
                 also ``gt_labels`` (N_i,), the object targets
                 (``num_classes``: background).
@@ -180,7 +165,9 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
             batch_img_metas (list[dict]): Per image meta information.
 
         Returns:
-            RelationHeadOutput: Relation features and object labels/logits.
+            RelationContextOutput: Object labels (those of the frequency
+            bias), per-object context, f_k, and object logits outside
+            PredCls.
         """
 
     def classify_relations(self, rel_feats: Tensor, sub_labels: Tensor,
@@ -199,6 +186,26 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
         if self.freq_bias is not None:
             logits = logits + self.freq_bias(sub_labels, obj_labels)
         return logits
+
+    def relation_classifier(self, out: RelationContextOutput,
+                            pairs: Tensor) -> RelationClassifier:
+        """The predicate classifier of the pairs, as a function of f_k.
+
+        RDE classifies its reconstructions of the same pairs with it.
+
+        Args:
+            out (RelationContextOutput): :meth:`forward`'s output.
+            pairs (Tensor): (K, 2) pairs indexing the batch's objects
+                (:func:`batch_pairs`).
+
+        Returns:
+            Callable: (K, D) features -> (K, num_predicates) logits, the
+            frequency bias indexed by the head's labels of the two objects.
+        """
+        return functools.partial(
+            self.classify_relations,
+            sub_labels=out.obj_labels[pairs[:, 0]],
+            obj_labels=out.obj_labels[pairs[:, 1]])
 
     def load_box_head_fcs(self, fcs: Sequence[nn.Linear]) -> None:
         """Initialise the feature extractors' FCs from a detector box head.
@@ -227,16 +234,6 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
             [o.bboxes[p[:, 1]] for o, p in zip(objects, rel_pairs)],
             [meta['img_shape'] for meta in batch_img_metas])
         return obj_feats, union_feats
-
-    @staticmethod
-    def global_pairs(objects: List[InstanceData],
-                     rel_pairs: List[Tensor]) -> Tensor:
-        """(K, 2) pairs indexing the batch-wide concatenation of objects."""
-        offset, out = 0, []
-        for obj, pairs in zip(objects, rel_pairs):
-            out.append(pairs + offset)
-            offset += len(obj)
-        return torch.cat(out)
 
     def object_targets(self, objects: List[InstanceData],
                        batch_data_samples: SampleList) -> List[Tensor]:
@@ -298,6 +295,27 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
             return torch.cat([o.labels for o in objects]).long()
         return torch.cat([o.gt_labels for o in objects])
 
+    def forward_pairs(self, x: Tuple[Tensor], objects: List[InstanceData],
+                      rel_pairs: List[Tensor], batch_img_metas: List[dict]
+                      ) -> Tuple[RelationContextOutput, Tensor]:
+        """Features, predictor and relation logits of the given pairs.
+
+        Args:
+            x (tuple[Tensor]): Multi-level image features.
+            objects (list[InstanceData]): Per image objects.
+            rel_pairs (list[Tensor]): Per image (K_i, 2) pairs.
+            batch_img_metas (list[dict]): Per image meta information.
+
+        Returns:
+            tuple[RelationContextOutput, Tensor]: :meth:`forward`'s output
+            and the (K, num_predicates) relation logits.
+        """
+        obj_feats, union_feats = self.extract_features(x, objects, rel_pairs,
+                                                       batch_img_metas)
+        out = self(obj_feats, union_feats, objects, rel_pairs, batch_img_metas)
+        pairs = batch_pairs([len(o) for o in objects], rel_pairs)
+        return out, self.relation_classifier(out, pairs)(out.rel_feats)
+
     def loss(self, x: Tuple[Tensor], objects: List[InstanceData],
              batch_data_samples: SampleList) -> dict:
         """Sample pairs, run the head and compute its losses.
@@ -310,66 +328,78 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
                 ``gt_instances`` (input frame) and ``gt_relations``.
 
         Returns:
-            dict[str, Tensor]: ``loss_rel``, ``loss_obj`` when the head
-            classifies objects, and RDE's losses when ``rde`` is set.
+            dict[str, Tensor]: See :meth:`loss_by_feat`.
         """
         for obj, target in zip(
                 objects, self.object_targets(objects, batch_data_samples)):
             obj.gt_labels = target
         rel_pairs, rel_labels = self.sample_pairs(objects, batch_data_samples)
         batch_img_metas = [s.metainfo for s in batch_data_samples]
-        obj_feats, union_feats = self.extract_features(x, objects, rel_pairs,
-                                                       batch_img_metas)
-        out = self(obj_feats, union_feats, objects, rel_pairs, batch_img_metas)
-        pairs = self.global_pairs(objects, rel_pairs)
-        bias_sub = out.obj_labels[pairs[:, 0]]
-        bias_obj = out.obj_labels[pairs[:, 1]]
-        rel_logits = self.classify_relations(out.rel_feats, bias_sub, bias_obj)
-        rel_labels = torch.cat(rel_labels)
+        out, rel_logits = self.forward_pairs(x, objects, rel_pairs,
+                                             batch_img_metas)
+        return self.loss_by_feat(out, rel_logits, objects, rel_pairs,
+                                 torch.cat(rel_labels), batch_data_samples)
+
+    def loss_by_feat(self, out: RelationContextOutput, rel_logits: Tensor,
+                     objects: List[InstanceData], rel_pairs: List[Tensor],
+                     rel_labels: Tensor,
+                     batch_data_samples: SampleList) -> dict:
+        """Losses of the head's outputs on the sampled pairs.
+
+        Args:
+            out (RelationContextOutput): :meth:`forward`'s output.
+            rel_logits (Tensor): (K, num_predicates) relation logits.
+            objects (list[InstanceData]): Per image objects with their
+                class targets ``gt_labels``.
+            rel_pairs (list[Tensor]): Per image (K_i, 2) sampled pairs.
+            rel_labels (Tensor): (K,) their predicate targets.
+            batch_data_samples (list[SceneGraphDataSample]): The samples.
+
+        Returns:
+            dict[str, Tensor]: ``loss_rel``, ``loss_obj`` when the head
+            classifies objects, and RDE's losses when ``rde`` is set.
+        """
         losses = dict(
-            loss_rel=_classification_loss(self.loss_rel, rel_logits,
-                                          rel_labels))
+            loss_rel=empty_safe_loss(self.loss_rel, rel_logits, rel_labels))
         if out.obj_logits is not None and self.loss_obj is not None:
-            losses['loss_obj'] = _classification_loss(
+            losses['loss_obj'] = empty_safe_loss(
                 self.loss_obj, out.obj_logits,
                 torch.cat([o.gt_labels for o in objects]))
         if self.rde is not None:
+            pairs = batch_pairs([len(o) for o in objects], rel_pairs)
             classes = self._rde_class_labels(objects)
-            classifier = functools.partial(
-                self.classify_relations,
-                sub_labels=bias_sub,
-                obj_labels=bias_obj)
             losses.update(
                 self.rde.loss(out.rel_feats, rel_labels, classes[pairs[:, 0]],
-                              classes[pairs[:, 1]], classifier))
+                              classes[pairs[:, 1]],
+                              self.relation_classifier(out, pairs)))
         return losses
-
-    def forward_test(
-        self, x: Tuple[Tensor], objects: List[InstanceData],
-        batch_img_metas: List[dict]
-    ) -> Tuple[List[Tensor], RelationHeadOutput, Tensor]:
-        """Run the head on every candidate pair (no post-processing).
-
-        Returns:
-            tuple: Per image (K_i, 2) candidate pairs, the head's
-            :class:`RelationHeadOutput` and the (K, num_predicates) relation
-            logits (frequency bias indexed by the head's object labels).
-        """
-        rel_pairs = [self.test_pairs(obj) for obj in objects]
-        obj_feats, union_feats = self.extract_features(x, objects, rel_pairs,
-                                                       batch_img_metas)
-        out = self(obj_feats, union_feats, objects, rel_pairs, batch_img_metas)
-        pairs = self.global_pairs(objects, rel_pairs)
-        rel_logits = self.classify_relations(out.rel_feats,
-                                             out.obj_labels[pairs[:, 0]],
-                                             out.obj_labels[pairs[:, 1]])
-        return rel_pairs, out, rel_logits
 
     def predict(
         self, x: Tuple[Tensor], objects: List[InstanceData],
         batch_data_samples: SampleList
     ) -> Tuple[List[InstanceData], List[InstanceData]]:
-        """Predict objects and relations of every ordered pair.
+        """Predict objects and relations of every candidate pair.
+
+        Returns:
+            tuple[list[InstanceData], list[InstanceData]]: See
+            :meth:`predict_by_feat`.
+        """
+        batch_img_metas = [s.metainfo for s in batch_data_samples]
+        rel_pairs = [self.test_pairs(obj) for obj in objects]
+        out, rel_logits = self.forward_pairs(x, objects, rel_pairs,
+                                             batch_img_metas)
+        return self.predict_by_feat(out, rel_logits, objects, rel_pairs)
+
+    def predict_by_feat(self, out: RelationContextOutput, rel_logits: Tensor,
+                        objects: List[InstanceData], rel_pairs: List[Tensor]
+                        ) -> Tuple[List[InstanceData], List[InstanceData]]:
+        """Post-process the head's outputs into per image results.
+
+        Args:
+            out (RelationContextOutput): :meth:`forward`'s output.
+            rel_logits (Tensor): (K, num_predicates) relation logits.
+            objects (list[InstanceData]): Per image input objects.
+            rel_pairs (list[Tensor]): Per image (K_i, 2) candidate pairs.
 
         Returns:
             tuple[list[InstanceData], list[InstanceData]]: Per image, the
@@ -378,9 +408,6 @@ class BaseRelationHead(BaseModule, metaclass=ABCMeta):
             softmax, ``labels`` argmax over 1.., rows sorted by triplet
             score descending).
         """
-        batch_img_metas = [s.metainfo for s in batch_data_samples]
-        rel_pairs, out, rel_logits = self.forward_test(x, objects,
-                                                       batch_img_metas)
         if self.logit_adjustment is not None:
             rel_logits = self.logit_adjustment(rel_logits)
         rel_logits = rel_logits.split([len(p) for p in rel_pairs])

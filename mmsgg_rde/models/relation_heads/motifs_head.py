@@ -8,8 +8,9 @@ from torch import Tensor, nn
 
 from ..layers import (GLOVE_HELP, WITH_BACKGROUND, BiLSTMContext,
                       BoxPositionEmbedding, ClassEmbedding, HighwayLSTMDecoder,
-                      center_x_order, encode_box_info, object_label_nms)
-from .base_relation_head import BaseRelationHead, RelationHeadOutput
+                      RelationContextOutput, batch_pairs, center_x_order,
+                      encode_box_info, object_label_nms)
+from .base_relation_head import BaseRelationHead
 
 __all__ = ['MotifsHead']
 
@@ -144,7 +145,7 @@ class MotifsHead(BaseRelationHead):
 
     def forward(self, obj_feats: Tensor, union_feats: Tensor,
                 objects: List[InstanceData], rel_pairs: List[Tensor],
-                batch_img_metas: List[dict]) -> RelationHeadOutput:
+                batch_img_metas: List[dict]) -> RelationContextOutput:
         """Compute Motifs relation features; see the base class."""
         box_info = torch.cat([
             encode_box_info(o.bboxes, meta['img_shape'])
@@ -169,11 +170,12 @@ class MotifsHead(BaseRelationHead):
             torch.cat([self.edge_embed(obj_labels), obj_feats, obj_ctx], 1),
             orders)
         head_tail = self.post_emb(edge_ctx).view(-1, 2, self.hidden_dim)
-        pairs = self.global_pairs(objects, rel_pairs)
+        pairs = batch_pairs([len(o) for o in objects], rel_pairs)
         prod = torch.cat(
             [head_tail[pairs[:, 0], 0], head_tail[pairs[:, 1], 1]], dim=1)
         rel_feats = self.post_cat(prod) * union_feats
-        return RelationHeadOutput(rel_feats, obj_labels, obj_logits)
+        return RelationContextOutput(obj_labels, edge_ctx, rel_feats,
+                                     obj_logits)
 
     def _load_from_state_dict(self, state_dict: dict, prefix: str, *args,
                               **kwargs) -> None:

@@ -1,16 +1,12 @@
 import pytest
 import torch
+from head_inputs import (NUM_CLASSES, NUM_PREDICATES, base_head_cfg, feats,
+                         samples_and_objects, sgdet_objects)
 from mmdet.registry import MODELS
-from mmengine.structures import InstanceData
 from torch import nn
 
+from mmsgg_rde.models.layers import batch_pairs
 from mmsgg_rde.models.relation_heads import BaseRelationHead, MotifsHead
-from mmsgg_rde.structures import SceneGraphDataSample
-
-NUM_CLASSES = 6
-NUM_PREDICATES = 5
-CHANNELS = 8
-IMG = 64
 
 
 @MODELS.register_module(name='SpyRDE', force=True)
@@ -36,61 +32,16 @@ class SpyRDE(nn.Module):
 
 
 def head_cfg(mode='predcls', **kwargs):
-    roi = dict(
-        type='SingleRoIExtractor',
-        roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=0),
-        out_channels=CHANNELS,
-        featmap_strides=[4, 8, 16, 32])
     cfg = dict(
         type='MotifsHead',
         mode=mode,
-        num_classes=NUM_CLASSES,
-        num_predicates=NUM_PREDICATES,
-        obj_feat_extractor=dict(
-            type='RoIFeatureExtractor', roi_extractor=roi, fc_out_channels=16),
-        union_feat_extractor=dict(
-            type='UnionFeatureExtractor',
-            roi_extractor=roi,
-            fc_out_channels=12),
         embed_dim=4,
         embed_init='random',
         pos_embed=dict(hidden_channels=4, out_channels=4),
         hidden_dim=8,
-        train_cfg=dict(
-            sampler=dict(type='RelationSampler', num=6, pos_fraction=0.5)))
+        **base_head_cfg())
     cfg.update(kwargs)
     return cfg
-
-
-def feats(batch=2):
-    return tuple(
-        torch.rand(batch, CHANNELS, IMG // s, IMG // s)
-        for s in (4, 8, 16, 32))
-
-
-def samples_and_objects(mode='predcls'):
-    boxes = [
-        torch.tensor([[2., 2., 30., 30.], [20., 10., 60., 40.],
-                      [5., 40., 25., 62.]]),
-        torch.tensor([[0., 0., 40., 40.], [30., 30., 63., 63.]])
-    ]
-    labels = [torch.tensor([1, 4, 2]), torch.tensor([3, 5])]
-    rels = [(torch.tensor([[0, 1], [2, 0]]), torch.tensor([2, 4])),
-            (torch.tensor([[1, 0]]), torch.tensor([1]))]
-    samples, objects = [], []
-    for b, lab, (pairs, rel_labels) in zip(boxes, labels, rels):
-        sample = SceneGraphDataSample(
-            metainfo=dict(img_shape=(IMG, IMG), scale_factor=(1., 1.)))
-        sample.gt_instances = InstanceData(bboxes=b, labels=lab)
-        sample.gt_relations = InstanceData(pairs=pairs, labels=rel_labels)
-        samples.append(sample)
-        obj = InstanceData(bboxes=b, labels=lab, scores=torch.ones(len(b)))
-        if mode != 'predcls':
-            obj.logits = torch.randn(len(b), NUM_CLASSES + 1)
-            obj.labels = obj.logits[:, :NUM_CLASSES].argmax(1)
-            obj.scores = obj.logits.softmax(1).max(1)[0]
-        objects.append(obj)
-    return samples, objects
 
 
 @pytest.mark.parametrize('mode', ['predcls', 'sgcls'])
@@ -164,7 +115,7 @@ def test_rde_seam_in_loss(monkeypatch):
     (call, ) = head.rde.calls
     # Image 0: 2 fg + 4 bg pairs (num=6); image 1: 1 fg + 1 bg.
     assert call['rel_feats'].shape == (8, 12)
-    pairs = head.global_pairs(objects, sampled[0][0])
+    pairs = batch_pairs([len(o) for o in objects], sampled[0][0])
     assert torch.equal(call['rel_labels'], torch.cat(sampled[0][1]))
     assert call['rel_labels'].tolist().count(0) == 5
     # PredCls: the GT classes of subject and object.
@@ -238,29 +189,6 @@ def test_sgcls_needs_logits_with_background():
         head.loss(feats(), objects, samples)
 
 
-def sgdet_objects(samples):
-    """Detections: the GT boxes and one elsewhere, per-class boxes."""
-    objects = []
-    for sample in samples:
-        boxes = torch.cat(
-            [sample.gt_instances.bboxes,
-             torch.tensor([[50., 0., 63., 8.]])])
-        num = len(boxes)
-        logits = torch.randn(num, NUM_CLASSES + 1)
-        objects.append(
-            InstanceData(
-                bboxes=boxes,
-                labels=logits[:, :NUM_CLASSES].argmax(1),
-                scores=torch.rand(num),
-                logits=logits,
-                assigned_labels=torch.cat(
-                    [sample.gt_instances.labels,
-                     torch.tensor([NUM_CLASSES])]),
-                bboxes_per_cls=boxes[:, None].repeat(1, NUM_CLASSES, 1) +
-                torch.rand(num, NUM_CLASSES, 4)))
-    return objects
-
-
 def test_sgdet_loss_covers_background_detections(monkeypatch):
     torch.manual_seed(0)
     head = MODELS.build(head_cfg('sgdet'))
@@ -305,8 +233,9 @@ def test_sgdet_predict_relabels_and_regresses_boxes():
     x = feats()
     with torch.no_grad():
         obj_results, rel_results = head.predict(x, objects, samples)
-        _, out, _ = head.forward_test(x, objects,
-                                      [s.metainfo for s in samples])
+        out, _ = head.forward_pairs(x, objects,
+                                    [head.test_pairs(o) for o in objects],
+                                    [s.metainfo for s in samples])
     labels = torch.cat([r.labels for r in obj_results])
     # The labels of the frequency bias and of the output agree.
     assert torch.equal(labels, out.obj_labels)

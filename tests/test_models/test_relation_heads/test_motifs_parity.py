@@ -143,9 +143,11 @@ def rows_of_reference_triplets(rel_res: InstanceData,
                                ref_res: dict) -> Optional[torch.Tensor]:
     """Our row of each reference (pair, predicate), in its order; None when
     the two hold different triplets."""
-    ours = {(s, o, c): row
-            for row, ((s, o), c) in enumerate(
-                zip(rel_res.pairs.tolist(), rel_res.labels.tolist()))}
+    ours = {
+        (s, o, c): row
+        for row, ((s, o), c) in enumerate(
+            zip(rel_res.pairs.tolist(), rel_res.labels.tolist()))
+    }
     keys = [(s, o, c) for (s, o), c in zip(ref_res['rel_pairs'].tolist(),
                                            ref_res['rel_labels'].tolist())]
     if len(keys) != len(ours) or any(key not in ours for key in keys):
@@ -174,7 +176,8 @@ def eval_differences(data: dict, mode: str) -> dict:
     num_classes = data['sizes']['num_classes']
     metas = [s.metainfo for s in samples]
     with torch.no_grad():
-        pairs, out, rel_logits = head.forward_test(feats, objects, metas)
+        pairs = [head.test_pairs(obj) for obj in objects]
+        out, rel_logits = head.forward_pairs(feats, objects, pairs, metas)
         obj_results, rel_results = head.predict(feats, objects, samples)
     ref_rel = torch.cat(as_list(ref['rel_logits']))
     diffs = dict(
@@ -312,14 +315,9 @@ def train_differences(data: dict, mode: str) -> dict:
                                  ref['loss_obj']).abs().item()
 
     metas = [s.metainfo for s in samples]
-    obj_feats, union_feats = head.extract_features(feats, objects, ref_pairs,
-                                                   metas)
     torch.manual_seed(data['seeds']['dropout'])
-    out = head(obj_feats, union_feats, objects, ref_pairs, metas)
-    pairs = head.global_pairs(objects, ref_pairs)
-    rel_logits = head.classify_relations(out.rel_feats,
-                                         out.obj_labels[pairs[:, 0]],
-                                         out.obj_labels[pairs[:, 1]]).detach()
+    out, rel_logits = head.forward_pairs(feats, objects, ref_pairs, metas)
+    rel_logits = rel_logits.detach()
     diffs.update(
         rel_logits_close=torch.allclose(
             rel_logits, ref['rel_logits'], rtol=RTOL, atol=ATOL),

@@ -1,0 +1,15 @@
+# VCTree (../_base_/models/vctree.py) in place of Motifs in the biased-world
+# demo (motifs_demo_biased_predcls.py): the same detector, 256-d feature
+# extractors, data and schedule; the context at the Motifs demo's widths
+# (64-d class embeddings learnt from random init, hidden 128).
+_base_ = './motifs_demo_biased_predcls.py'
+
+model = dict(
+    relation_head=dict(
+        _delete_=True,
+        type='VCTreeHead',
+        obj_feat_extractor={{_base_.model.relation_head.obj_feat_extractor}},
+        union_feat_extractor={{
+            _base_.model.relation_head.union_feat_extractor
+        }},
+        context=dict(type='VCTreeContext', embed_dim=64, hidden_channels=128)))

@@ -1,0 +1,8 @@
+_base_ = [
+    '../_base_/models/imp.py', '../_base_/datasets/vg150_sgg.py',
+    '../_base_/schedules/sgg_schedule_imp.py', '../_base_/default_runtime.py'
+]
+
+model = dict(mode='sgdet')
+val_evaluator = dict(mode='sgdet')
+test_evaluator = dict(mode='sgdet')

@@ -1,0 +1,5 @@
+# IMP sgdet trained with RDE at its defaults (docs/rde.md);
+# tests and deploys as the plain head.
+_base_ = '../imp/imp_x101_fpn_sgdet_vg150.py'
+
+model = dict(relation_head=dict(rde=dict(type='RDE')))

@@ -1,0 +1,9 @@
+_base_ = [
+    '../_base_/models/transformer.py', '../_base_/datasets/vg150_sgg.py',
+    '../_base_/schedules/sgg_schedule_transformer.py',
+    '../_base_/default_runtime.py'
+]
+
+model = dict(mode='sgdet')
+val_evaluator = dict(mode='sgdet')
+test_evaluator = dict(mode='sgdet')

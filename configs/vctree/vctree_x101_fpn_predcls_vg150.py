@@ -1,0 +1,8 @@
+_base_ = [
+    '../_base_/models/vctree.py', '../_base_/datasets/vg150_sgg.py',
+    '../_base_/schedules/sgg_schedule.py', '../_base_/default_runtime.py'
+]
+
+model = dict(mode='predcls')
+val_evaluator = dict(mode='predcls')
+test_evaluator = dict(mode='predcls')
