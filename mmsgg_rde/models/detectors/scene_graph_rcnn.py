@@ -486,7 +486,7 @@ class SceneGraphRCNN(TwoStageDetector):
             in SGDet ``bboxes_per_cls``, which stay in the input frame).
         """
         x = self.extract_feat(batch_inputs)
-        objects = self._objects(x, batch_data_samples, True)
+        objects = self._objects(x, batch_data_samples, in_original_frame=True)
         if rescale:
             for obj, sample in zip(objects, batch_data_samples):
                 obj.bboxes = self._to_original_frame(obj.bboxes, sample)
