@@ -1,12 +1,17 @@
 """The VCTree, Transformer and IMP predictor converters (error paths; the
-parity tests convert the recorded benchmark weights)."""
+parity tests convert the recorded benchmark weights), and whole relation
+checkpoints of every predictor."""
+import os.path as osp
+
 import pytest
 import torch
 
-from mmsgg_rde.utils.sgb_conversion import (RELATION_PREDICTOR_CONVERTERS,
-                                            convert_imp_predictor,
-                                            convert_transformer_predictor,
-                                            convert_vctree_predictor)
+from mmsgg_rde.utils.sgb_conversion import (
+    RELATION_PREDICTOR_CONVERTERS, convert_imp_predictor,
+    convert_relation_feature_extractors, convert_sgb_checkpoint,
+    convert_transformer_predictor, convert_vctree_predictor)
+
+RELATION = 'roi_heads.relation.'
 
 
 def test_registered():
@@ -72,3 +77,51 @@ def test_vctree_decoder_aliases_must_match():
     # ('start', bg, classes) rows become (classes, bg, 'start').
     assert list(out) == ['context.decoder.label_embed.embedding.weight']
     assert len(notes) == 1 and 'same tensors' in notes[0]
+
+
+@pytest.mark.parametrize('name,predictor',
+                         [('motifs', 'MotifPredictor'),
+                          ('vctree', 'VCTreePredictor'),
+                          ('transformer', 'TransformerPredictor'),
+                          ('imp', 'IMPPredictor')])
+def test_whole_relation_checkpoint(tmp_path, name, predictor):
+    """A relation checkpoint as the benchmark's distributed trainer saves it
+    (recorded reduced-width weights: the detector, the predictor, the
+    feature extractors) converts whole: the predictor is recognised from
+    its tensors and every relation tensor lands where the converters of its
+    parts put it (tools/parity/check_converted_relation.py: full size)."""
+    parity = osp.join(osp.dirname(__file__), '..', 'data', 'parity')
+
+    def fixture(fixture_name):
+        return torch.load(
+            osp.join(parity, f'{fixture_name}.pth'),
+            map_location='cpu',
+            weights_only=True)
+
+    detector = fixture('detector')['checkpoint']
+    relation = {
+        k[len(RELATION):]: v
+        for k, v in fixture('motifs')['weights'].items()
+        if not k.startswith(RELATION + 'predictor.')
+    }
+    relation.update({
+        k.replace(RELATION, ''): v
+        for k, v in fixture(name)['weights'].items()
+    })
+    model = dict(detector['model'])
+    model.update({f'module.{RELATION}{k}': v for k, v in relation.items()})
+    path = str(tmp_path / 'model_final.pth')
+    torch.save(dict(model=model, optimizer={}, iteration=1), path)
+
+    checkpoint, notes = convert_sgb_checkpoint(path)
+    assert f'relation predictor: {predictor}' in notes
+    expected, _ = RELATION_PREDICTOR_CONVERTERS[predictor](dict(relation))
+    expected.update(convert_relation_feature_extractors(dict(relation))[0])
+    ours = {
+        k[len('relation_head.'):]: v
+        for k, v in checkpoint['state_dict'].items()
+        if k.startswith('relation_head.')
+    }
+    assert set(ours) == set(expected)
+    assert all(torch.equal(ours[k], v) for k, v in expected.items())
+    assert any(k.startswith('backbone.') for k in checkpoint['state_dict'])
