@@ -150,9 +150,9 @@ def random_state(module: nn.Module) -> Dict[str, Tensor]:
     return state
 
 
-def _random_boxes(num: int, size: Tuple[int, int],
-                  gen: torch.Generator) -> Tensor:
-    """(num, 4) boxes inside a (width, height) image."""
+def random_boxes(num: int, size: Tuple[int, int],
+                 gen: torch.Generator) -> Tensor:
+    """(num, 4) whole-pixel boxes inside a (width, height) image."""
     w, h = size
     wh = torch.rand(num, 2, generator=gen) * 0.5 + 0.1
     xy = torch.rand(num, 2, generator=gen) * (1 - wh)
@@ -187,7 +187,7 @@ def make_inputs(sizes: dict, mode: str) -> Dict[str, Tensor]:
     num_cls = sizes['num_classes']
     counts = sizes['num_dets'] if mode == 'sgdet' else sizes['num_gt']
     boxes = torch.cat([
-        _random_boxes(n, size, gen)
+        random_boxes(n, size, gen)
         for n, size in zip(counts, sizes['img_sizes'])
     ])
     num = sum(counts)

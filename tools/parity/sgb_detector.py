@@ -19,7 +19,7 @@ from torch import Tensor, nn
 __all__ = [
     'build_benchmark_detector', 'randomise_', 'calibrate_outputs_',
     'benchmark_checkpoint', 'preprocess', 'run_benchmark', 'synthetic_image',
-    'box_head_on', 'level_boundary_rois'
+    'box_head_on', 'level_boundary_rois', 'gt_targets'
 ]
 
 #: (module name, target output std) of the output layers scaled after the
@@ -177,8 +177,11 @@ def preprocess(image_bgr: np.ndarray, cfg, train: bool = False):
     return image_list, resized
 
 
-def _targets(gt_bboxes: Tensor, gt_labels: Tensor, image_size):
-    """GT BoxList (labels 1-based, zero attributes) of one image."""
+def gt_targets(gt_bboxes: Tensor, gt_labels: Tensor, image_size):
+    """GT BoxList (labels 1-based, zero attributes) of one image.
+
+    ``image_size`` is (height, width), as ``ImageList.image_sizes``.
+    """
     from maskrcnn_benchmark.structures.bounding_box import BoxList
     height, width = image_size
     target = BoxList(gt_bboxes, (width, height), mode='xyxy')
@@ -240,7 +243,7 @@ def run_benchmark(model: nn.Module,
     training = gt is not None
     targets = None
     if training:
-        targets = [_targets(gt[0], gt[1], image_list.image_sizes[0])]
+        targets = [gt_targets(gt[0], gt[1], image_list.image_sizes[0])]
     model.train(training)
     features = model.backbone(image_list.tensors)
     proposals, _ = model.rpn(image_list, features, targets)
