@@ -5,10 +5,11 @@ For each relation predictor (``MotifPredictor``, ``VCTreePredictor``,
 whole relation model with its own code (``build_detection_model`` of
 ``configs/e2e_relation_X_101_32_8_FPN_1x.yaml`` with the predictor chosen
 as its README does, ``MODEL.RELATION_ON True``, on CPU), gives it seeded
-random weights (the detector as ``check_detector.py`` does, every relation
-head tensor perturbed as the predictor parity does, batch norm statistics
-included) and saves it as its relation trainer does: ``{'model', 'optimizer',
-'iteration'}`` with DistributedDataParallel's ``module.`` prefix. Then:
+random weights (the detector's as ``check_detector.py`` sets them, the
+relation head's initialisation perturbed as the predictor parity does,
+batch norm statistics included) and saves it as its relation trainer
+does: ``{'model', 'optimizer', 'iteration'}`` with DistributedDataParallel's
+``module.`` prefix. Then:
 
 1. ``tools/model_converters/sgb_to_mmdet.py`` converts the file (a
    subprocess, as users run it); it fails on any tensor it leaves over.
@@ -50,6 +51,7 @@ import os.path as osp
 import subprocess
 import sys
 import time
+import traceback
 from collections import OrderedDict
 from typing import Dict, List, Tuple
 from unittest import mock
@@ -116,6 +118,9 @@ def sgb_config(predictor: str, mode: str, files_dir: str):
         MODEL__ROI_RELATION_HEAD__PREDICTOR=predictor,
         MODEL__ROI_RELATION_HEAD__USE_GT_BOX=mode != 'sgdet',
         MODEL__ROI_RELATION_HEAD__USE_GT_OBJECT_LABEL=mode == 'predcls',
+        # The statistics cache's attribute classes (no attribute head:
+        # MODEL.ATTRIBUTE_ON is False, but the predictors check the count).
+        MODEL__ROI_ATTRIBUTE_HEAD__NUM_ATTRIBUTES=2,
         OUTPUT_DIR=files_dir,
         GLOVE_DIR=files_dir)
 
@@ -126,17 +131,20 @@ def build_sgb_model(predictor: str, mode: str, files_dir: str):
     cfg = sgb_config(predictor, mode, files_dir)
     # Its relation loss moves a class weight it never uses to CUDA when it
     # is built (relation_head/loss.py): that tensor stays on the CPU here.
-    # Its predictors print their GloVe lookups.
-    with contextlib.redirect_stdout(io.StringIO()), mock.patch.object(
+    # Its predictors print their GloVe lookups (and progress bars).
+    with contextlib.redirect_stdout(io.StringIO()), \
+            contextlib.redirect_stderr(io.StringIO()), mock.patch.object(
             torch.Tensor, 'cuda', lambda tensor, *args, **kwargs: tensor):
         model = build_detection_model(cfg)
     return model.eval(), cfg
 
 
 def randomise_relation_model_(model, seed: int) -> None:
-    """Seeded weights: the detector's as ``check_detector.py``, then every
-    relation head tensor perturbed (``predictor_parity.random_state``)."""
-    sgb_detector.randomise_(model, seed)
+    """Seeded weights: the detector's as ``check_detector.py``; the
+    relation head's own initialisation (after ``torch.manual_seed``) with
+    every tensor perturbed, as the predictor parity generators do
+    (``predictor_parity.random_state``)."""
+    sgb_detector.randomise_(model, seed, exclude=('roi_heads.relation', ))
     relation = model.roi_heads.relation
     relation.load_state_dict(predictor_parity.random_state(relation))
 
@@ -365,7 +373,8 @@ def main() -> int:
         try:
             summary[name] = check_predictor(name, args, image_list, gt)
         except AssertionError as err:
-            print(f'  FAILED: {err}')
+            where = traceback.extract_tb(err.__traceback__)[-1]
+            print(f'  FAILED: {err} ({where.filename}:{where.lineno})')
             summary[name] = dict(failed=str(err))
             failed = True
             continue

@@ -48,7 +48,8 @@ def build_benchmark_detector(config_file: str, **options):
     return model.eval(), cfg
 
 
-def randomise_(model: nn.Module, seed: int) -> None:
+def randomise_(model: nn.Module, seed: int,
+               exclude: Sequence[str] = ()) -> None:
     """Seeded random weights, frozen batch norm buffers included.
 
     Convolutions and FCs get He-normal weights and small random biases;
@@ -56,6 +57,14 @@ def randomise_(model: nn.Module, seed: int) -> None:
     variance (variances of 0.01-0.1, so that its missing epsilon matters);
     the last norm of each residual branch is damped to keep the 101-layer
     activations in range. Anchors are left as computed.
+
+    Args:
+        model (nn.Module): The benchmark's model.
+        seed (int): Seed of the weights.
+        exclude (Sequence[str]): Names of submodules left as they are
+            (e.g. ``'roi_heads.relation'``, whose recurrent layers want
+            their own initialisation: He-normal recurrent weights make
+            them chaotic, so that float rounding grows step by step).
     """
     from maskrcnn_benchmark.layers import FrozenBatchNorm2d
     gen = torch.Generator().manual_seed(seed)
@@ -65,6 +74,8 @@ def randomise_(model: nn.Module, seed: int) -> None:
 
     with torch.no_grad():
         for name, module in model.named_modules():
+            if any(name == ex or name.startswith(ex + '.') for ex in exclude):
+                continue
             if isinstance(module, FrozenBatchNorm2d):
                 # Small variances, so that an epsilon of 1e-5 would show.
                 damped = name.endswith(('bn3', 'downsample.1'))
