@@ -8,7 +8,9 @@
    the objects of that mode (the GT objects; the GT boxes with the
    detector's labels; the detector's detections), then trains and tests
    Motifs and Motifs + RDE on the frozen detector (``RELATION_CONFIGS``,
-   which load it through ``model.detector_checkpoint``).
+   which load it through ``model.detector_checkpoint``); ``--models``
+   selects others (VCTree, Transformer, IMP, each with and without RDE;
+   ``all``: the eight).
 4. Prints the detector's mAP and one table per mode, says whether each model
    beats the prior on R@50 and mR@50 (non-zero exit if one does not), and
    writes every metric to ``--work-dir/metrics.json``.
@@ -37,11 +39,18 @@ DETECTOR_CONFIG = 'configs/detectors/faster-rcnn_r18-w16_fpn_synthvg.py'
 #: The detector metric reported (mmdet's VOCMetric, IoU 0.5).
 DETECTOR_METRIC = 'pascal_voc/mAP'
 MODES = ('predcls', 'sgcls', 'sgdet')
-#: (row name, config with a ``{mode}`` field) trained in each mode.
-RELATION_CONFIGS = (
-    ('Motifs', 'configs/demo/motifs_demo_det_{mode}.py'),
-    ('Motifs+RDE', 'configs/rde/motifs_rde_demo_det_{mode}.py'),
-)
+#: (row name, config file prefix) of each relation head with demo configs
+#: on the SynthVG detector (``configs/demo/<prefix>_demo_det_<mode>.py``).
+DEMO_HEADS = (('Motifs', 'motifs'), ('VCTree', 'vctree'),
+              ('Transformer', 'transformer'), ('IMP', 'imp'))
+#: (row name, config with a ``{mode}`` field): each head, plain and with RDE.
+RELATION_CONFIGS = tuple(
+    run for name, prefix in DEMO_HEADS
+    for run in ((name, f'configs/demo/{prefix}_demo_det_{{mode}}.py'),
+                (f'{name}+RDE',
+                 f'configs/rde/{prefix}_rde_demo_det_{{mode}}.py')))
+#: The models run when ``--models`` is not given (``all``: every one above).
+DEFAULT_MODELS = ('Motifs', 'Motifs+RDE')
 #: Columns of the printed tables (metrics.json has all of them).
 COLUMNS = ('R@20', 'R@50', 'R@100', 'mR@20', 'mR@50', 'mR@100', 'ng-R@50',
            'ng-mR@50', 'zR@50', 'F@50', 'A@50')
@@ -63,9 +72,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--models',
         nargs='+',
-        choices=[name for name, _ in RELATION_CONFIGS],
-        default=[name for name, _ in RELATION_CONFIGS],
-        help='relation models to run in each mode (default: all)')
+        choices=[name for name, _ in RELATION_CONFIGS] + ['all'],
+        default=list(DEFAULT_MODELS),
+        help='relation models to run in each mode (default: '
+        f'{" ".join(DEFAULT_MODELS)}; all: every head with and without RDE)')
     parser.add_argument(
         '--data-root',
         help='SynthVG folder for every run (default: the configs\')')
@@ -78,7 +88,10 @@ def parse_args() -> argparse.Namespace:
         default={},
         help='key=value settings merged into every config (detector and '
         'relation models), as tools/train.py\'s')
-    return parser.parse_args()
+    args = parser.parse_args()
+    if 'all' in args.models:
+        args.models = [name for name, _ in RELATION_CONFIGS]
+    return args
 
 
 def run_config(path: str,

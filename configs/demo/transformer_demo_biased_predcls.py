@@ -1,9 +1,9 @@
 # The Transformer head (../_base_/models/transformer.py) in place of Motifs
 # in the biased-world demo (motifs_demo_biased_predcls.py): the same
-# detector, 256-d feature extractors and data; the benchmark's 4 + 2 layers
-# and 8 heads at a quarter of its widths (hidden 128, key/value 16, inner
-# 512), 64-d class embeddings from random init; its recipe's LR, a tenth of
-# the others' (0.001 per image).
+# detector, 256-d feature extractors, data and schedule; the benchmark's
+# 4 + 2 layers and 8 heads at a quarter of its widths (hidden 128, key/value
+# 16, inner 512), 64-d class embeddings from random init. The demo's LR, as
+# transformer_demo_det_predcls.py explains.
 _base_ = './motifs_demo_biased_predcls.py'
 
 model = dict(
@@ -21,4 +21,3 @@ model = dict(
             key_dim=16,
             value_dim=16,
             feedforward_channels=512)))
-optim_wrapper = dict(optimizer=dict(lr=0.012))

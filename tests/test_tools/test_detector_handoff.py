@@ -23,13 +23,15 @@ from mmsgg_rde.evaluation import load_scene_graph_results
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DETECTOR_CONFIG = osp.join(REPO_ROOT, 'configs', 'detectors',
                            'faster-rcnn_r18-w16_fpn_synthvg.py')
-RELATION_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
-                           'motifs_demo_det_{mode}.py')
-RDE_CONFIG = osp.join(REPO_ROOT, 'configs', 'rde',
-                      'motifs_rde_demo_det_{mode}.py')
+HEAD_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
+                       '{head}_demo_det_{mode}.py')
+HEAD_RDE_CONFIG = osp.join(REPO_ROOT, 'configs', 'rde',
+                           '{head}_rde_demo_det_{mode}.py')
+RELATION_CONFIG = HEAD_CONFIG.replace('{head}', 'motifs')
 DEMO_RDE_CONFIG = osp.join(REPO_ROOT, 'configs', 'rde',
                            'motifs_rde_demo_predcls.py')
 MODES = ('predcls', 'sgcls', 'sgdet')
+HEADS = ('motifs', 'vctree', 'transformer', 'imp')
 DETECTOR_PARTS = ('backbone.', 'neck.', 'rpn_head.', 'roi_head.')
 TRAIN_ITERS = 2
 NUM_TEST_IMAGES = 4
@@ -85,10 +87,11 @@ def detector_checkpoint(shrink, run_tool, tmp_path_factory) -> str:
     return osp.join(work_dir, f'iter_{TRAIN_ITERS}.pth')
 
 
-def test_detector_layers_are_those_of_the_relation_configs():
+@pytest.mark.parametrize('head', HEADS)
+def test_detector_layers_are_those_of_the_relation_configs(head):
     detector = Config.fromfile(DETECTOR_CONFIG).model
     for mode in MODES:
-        model = Config.fromfile(RELATION_CONFIG.format(mode=mode)).model
+        model = Config.fromfile(HEAD_CONFIG.format(head=head, mode=mode)).model
         assert model.freeze_detector
         for part in ('data_preprocessor', 'backbone', 'neck', 'rpn_head'):
             assert model[part] == detector[part], (mode, part)
@@ -96,10 +99,11 @@ def test_detector_layers_are_those_of_the_relation_configs():
             assert model.roi_head[part] == detector.roi_head[part]
 
 
+@pytest.mark.parametrize('head', HEADS)
 @pytest.mark.parametrize('mode', MODES)
-def test_rde_configs_add_the_demo_rde_only(mode):
-    rde = Config.fromfile(RDE_CONFIG.format(mode=mode))
-    plain = Config.fromfile(RELATION_CONFIG.format(mode=mode))
+def test_rde_configs_add_the_demo_rde_only(head, mode):
+    rde = Config.fromfile(HEAD_RDE_CONFIG.format(head=head, mode=mode))
+    plain = Config.fromfile(HEAD_CONFIG.format(head=head, mode=mode))
     demo_rde = Config.fromfile(DEMO_RDE_CONFIG).model.relation_head.rde
     assert rde.model.relation_head.pop('rde') == demo_rde
     assert rde.model == plain.model

@@ -122,3 +122,37 @@ def test_imp_has_no_frequency_bias_and_a_hidden_size_f_k():
     assert out.rel_feats.shape == (8, 8)
     assert torch.equal(rel_logits, head.rel_classifier(out.rel_feats))
     assert batch_pairs([3, 2], pairs).shape == (8, 2)
+
+
+@pytest.mark.parametrize('config,base_lr', [
+    ('configs/imp/imp_x101_fpn_predcls_vg150.py', 0.12),
+    ('configs/imp/imp_x101_fpn_sgcls_vg150.py', 0.012),
+    ('configs/demo/imp_demo_det_predcls.py', 0.12),
+])
+def test_imp_recipe_slows_the_feature_extractors(config, base_lr):
+    """The benchmark's IMP recipe: extractors at LR x0.1 (not the mask
+    branch of the union extractor, nor the context), and a tenth of the LR
+    in SGCls."""
+    import os.path as osp
+
+    from mmengine.config import Config
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import init_default_scope
+    root = osp.dirname(osp.dirname(osp.dirname(osp.dirname(__file__))))
+    cfg = Config.fromfile(osp.join(root, config))
+    init_default_scope('mmdet')
+    with torch.device('meta'):
+        head = MODELS.build(cfg.model.relation_head)
+    model = nn.Module()
+    model.relation_head = head
+    groups = build_optim_wrapper(model, cfg.optim_wrapper).param_groups
+    lrs = {}
+    for group, (name, _) in zip(groups, model.named_parameters()):
+        lrs[name] = group['lr'] / base_lr
+    slow = ('relation_head.obj_feat_extractor.',
+            'relation_head.union_feat_extractor.roi_extractor.',
+            'relation_head.union_feat_extractor.fcs.')
+    assert any(name.startswith(slow) for name in lrs)
+    for name, ratio in lrs.items():
+        expected = 0.1 if name.startswith(slow) else 1.0
+        assert ratio == pytest.approx(expected), name

@@ -1,0 +1,5 @@
+# transformer_demo_det_predcls.py in SGCls.
+_base_ = './transformer_demo_det_predcls.py'
+
+model = dict(mode='sgcls')
+test_evaluator = dict(mode='sgcls')

@@ -1,0 +1,5 @@
+# transformer_demo_det_predcls.py in SGDet.
+_base_ = './transformer_demo_det_predcls.py'
+
+model = dict(mode='sgdet')
+test_evaluator = dict(mode='sgdet')

@@ -1,0 +1,5 @@
+# vctree_demo_det_predcls.py in SGCls.
+_base_ = './vctree_demo_det_predcls.py'
+
+model = dict(mode='sgcls')
+test_evaluator = dict(mode='sgcls')

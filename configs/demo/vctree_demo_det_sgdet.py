@@ -1,0 +1,5 @@
+# vctree_demo_det_predcls.py in SGDet.
+_base_ = './vctree_demo_det_predcls.py'
+
+model = dict(mode='sgdet')
+test_evaluator = dict(mode='sgdet')

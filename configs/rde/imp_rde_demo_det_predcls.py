@@ -1,0 +1,6 @@
+# configs/demo/imp_demo_det_predcls.py trained with RDE, as
+# motifs_rde_demo_det_predcls.py: the paper's settings, a 64-d latent.
+_base_ = '../demo/imp_demo_det_predcls.py'
+
+model = dict(
+    relation_head=dict(rde=dict(type='RDE', encoder=dict(embed_dims=64))))
