@@ -1,5 +1,5 @@
-# transformer_demo_det_predcls.py in SGDet.
-_base_ = './transformer_demo_det_predcls.py'
+# transformer_demo_det_sgcls.py (three times the demo's iterations) in SGDet.
+_base_ = './transformer_demo_det_sgcls.py'
 
 model = dict(mode='sgdet')
 test_evaluator = dict(mode='sgdet')
