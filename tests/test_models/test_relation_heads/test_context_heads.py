@@ -1,14 +1,21 @@
 """VCTreeHead, TransformerHead and IMPHead through the head API, tiny."""
+import os.path as osp
+
 import pytest
 import torch
 from head_inputs import (NUM_CLASSES, NUM_PREDICATES, base_head_cfg, feats,
                          mode_inputs, sgdet_objects)
 from mmdet.registry import MODELS
+from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import init_default_scope
 from torch import nn
 
 from mmsgg_rde.models.layers import batch_pairs
 from mmsgg_rde.structures import MODES
 
+REPO_ROOT = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CONTEXTS = dict(
     VCTreeHead=dict(type='VCTreeContext', embed_dim=4, hidden_channels=8),
     TransformerHead=dict(
@@ -133,13 +140,7 @@ def test_imp_recipe_slows_the_feature_extractors(config, base_lr):
     """The benchmark's IMP recipe: extractors at LR x0.1 (not the mask
     branch of the union extractor, nor the context), and a tenth of the LR
     in SGCls."""
-    import os.path as osp
-
-    from mmengine.config import Config
-    from mmengine.optim import build_optim_wrapper
-    from mmengine.registry import init_default_scope
-    root = osp.dirname(osp.dirname(osp.dirname(osp.dirname(__file__))))
-    cfg = Config.fromfile(osp.join(root, config))
+    cfg = Config.fromfile(osp.join(REPO_ROOT, config))
     init_default_scope('mmdet')
     with torch.device('meta'):
         head = MODELS.build(cfg.model.relation_head)
