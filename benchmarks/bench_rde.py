@@ -379,6 +379,7 @@ def loss_magnitudes(args: argparse.Namespace) -> List[List[str]]:
     inputs = protocol_inputs(args, gen)
     head = build_head(PROTOCOL_CONFIGS[1], args.num_pairs)
     head.freq_bias.set_prior(random_prior(gen, args))
+    head.freq_bias.init_weights()
     recorded = {}
     loss_fn = head.rde.loss
 

@@ -95,6 +95,20 @@ def test_no_op_outside_training():
     assert runner.model.bias.obj_baseline.weight.abs().sum() == 0
 
 
+def test_hook_after_training_keeps_the_trained_bias():
+    """``Runner.test()`` after ``Runner.train()`` runs ``before_run``
+    again: the trained frequency bias must stay as trained, so that testing
+    after training equals testing the saved checkpoint."""
+    runner = fake_runner(MagicMock(spec=BaseLoop), TinyStatsDataset())
+    DatasetPriorHook().before_run(runner)
+    runner.model.init_weights()
+    weight = runner.model.bias.obj_baseline.weight
+    with torch.no_grad():
+        weight.fill_(7.)
+    DatasetPriorHook().before_run(runner)
+    assert (weight == 7).all()
+
+
 def test_dataset_without_statistics_is_reported():
 
     class NoStats(Dataset):

@@ -23,6 +23,11 @@ from mmsgg_rde.datasets.synthvg import generate_synthvg
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOLS_TEST_DIR = osp.dirname(osp.abspath(__file__))
 DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo', 'motifs_demo_predcls.py')
+DETECTOR_CONFIG = osp.join(REPO_ROOT, 'configs', 'detectors',
+                           'faster-rcnn_r18-w16_fpn_synthvg.py')
+# The detector hand-off runs (configs/demo/*_demo_det_*.py): a few seconds.
+DET_TRAIN_ITERS = 2
+DET_NUM_TEST_IMAGES = 4
 # The demo shrunk to seconds: tiny images and splits, a few iterations.
 DEMO_IMG_SCALE = (128, 96)
 DEMO_TRAIN_ITERS = 2
@@ -291,3 +296,59 @@ def demo_dist_run(demo_config, tmp_path_factory) -> str:
     work_dir = str(tmp_path_factory.mktemp('demo_dist_run'))
     _run_script('dist_train.sh', [demo_config, '2', '--work-dir', work_dir])
     return work_dir
+
+
+def _shrink_det_config(path: str, data_root: str, cache_dir: str,
+                       out: str) -> str:
+    """A config on the tiny SynthVG, two iterations, no validation."""
+    cfg = Config.fromfile(path)
+    for name in ('train_dataloader', 'test_dataloader'):
+        loader = cfg[name]
+        loader.update(num_workers=0, persistent_workers=False)
+        loader.dataset.update(
+            data_root=data_root,
+            statistics_cache_dir=cache_dir,
+            num_val_images=10)
+        for transform in loader.dataset.pipeline:
+            if transform['type'] == 'Resize':
+                transform['scale'] = (128, 96)
+    cfg.train_dataloader.batch_size = 2
+    cfg.test_dataloader.dataset.indices = DET_NUM_TEST_IMAGES
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=DET_TRAIN_ITERS)
+    cfg.default_hooks.checkpoint.interval = DET_TRAIN_ITERS
+    cfg.custom_imports.imports.append('toy_components')
+    cfg.custom_hooks = [
+        *cfg.get('custom_hooks', []),
+        dict(type='StateRecorderHook')
+    ]
+    cfg.visualizer.pop('name', None)
+    cfg.dump(out)
+    return out
+
+
+@pytest.fixture(scope='session')
+def shrink_det_config(tiny_synthvg, tmp_path_factory) -> Callable[[str], str]:
+    """``shrink_det_config(path)``: path of a copy of the config on the tiny
+    SynthVG, ``DET_TRAIN_ITERS`` iterations, the first
+    ``DET_NUM_TEST_IMAGES`` test images, no validation."""
+    cache_dir = str(tmp_path_factory.mktemp('statistics'))
+    configs = tmp_path_factory.mktemp('det_configs')
+    return lambda path: _shrink_det_config(path, tiny_synthvg, cache_dir,
+                                           str(configs / osp.basename(path)))
+
+
+@pytest.fixture(scope='session')
+def det_num_test_images() -> int:
+    """Test images of the configs of ``shrink_det_config``."""
+    return DET_NUM_TEST_IMAGES
+
+
+@pytest.fixture(scope='session')
+def synthvg_detector_checkpoint(shrink_det_config, tmp_path_factory) -> str:
+    """The SynthVG detector config trained ``DET_TRAIN_ITERS`` iterations
+    with ``tools/train.py`` on the tiny SynthVG."""
+    work_dir = str(tmp_path_factory.mktemp('detector'))
+    _run_tool('train',
+              [shrink_det_config(DETECTOR_CONFIG), '--work-dir', work_dir])
+    return osp.join(work_dir, f'iter_{DET_TRAIN_ITERS}.pth')

@@ -21,8 +21,6 @@ from mmsgg_rde.apis import evaluate_frequency_prior
 from mmsgg_rde.evaluation import load_scene_graph_results
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DETECTOR_CONFIG = osp.join(REPO_ROOT, 'configs', 'detectors',
-                           'faster-rcnn_r18-w16_fpn_synthvg.py')
 HEAD_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
                        '{head}_demo_det_{mode}.py')
 HEAD_RDE_CONFIG = osp.join(REPO_ROOT, 'configs', 'rde',
@@ -32,37 +30,9 @@ DEMO_RDE_CONFIG = osp.join(REPO_ROOT, 'configs', 'rde',
                            'motifs_rde_demo_predcls.py')
 MODES = ('predcls', 'sgcls', 'sgdet')
 HEADS = ('motifs', 'vctree', 'transformer', 'imp')
+DETECTOR_CONFIG = osp.join(REPO_ROOT, 'configs', 'detectors',
+                           'faster-rcnn_r18-w16_fpn_synthvg.py')
 DETECTOR_PARTS = ('backbone.', 'neck.', 'rpn_head.', 'roi_head.')
-TRAIN_ITERS = 2
-NUM_TEST_IMAGES = 4
-
-
-def _shrink(path: str, data_root: str, cache_dir: str, out: str) -> str:
-    """A config on the tiny SynthVG, two iterations, no validation."""
-    cfg = Config.fromfile(path)
-    for name in ('train_dataloader', 'test_dataloader'):
-        loader = cfg[name]
-        loader.update(num_workers=0, persistent_workers=False)
-        loader.dataset.update(
-            data_root=data_root,
-            statistics_cache_dir=cache_dir,
-            num_val_images=10)
-        for transform in loader.dataset.pipeline:
-            if transform['type'] == 'Resize':
-                transform['scale'] = (128, 96)
-    cfg.train_dataloader.batch_size = 2
-    cfg.test_dataloader.dataset.indices = NUM_TEST_IMAGES
-    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=TRAIN_ITERS)
-    cfg.default_hooks.checkpoint.interval = TRAIN_ITERS
-    cfg.custom_imports.imports.append('toy_components')
-    cfg.custom_hooks = [
-        *cfg.get('custom_hooks', []),
-        dict(type='StateRecorderHook')
-    ]
-    cfg.visualizer.pop('name', None)
-    cfg.dump(out)
-    return out
 
 
 def _detector_weights(state_dict: dict) -> dict:
@@ -70,21 +40,6 @@ def _detector_weights(state_dict: dict) -> dict:
         k: v
         for k, v in state_dict.items() if k.startswith(DETECTOR_PARTS)
     }
-
-
-@pytest.fixture(scope='module')
-def shrink(tiny_synthvg, tmp_path_factory):
-    cache_dir = str(tmp_path_factory.mktemp('statistics'))
-    configs = tmp_path_factory.mktemp('handoff_configs')
-    return lambda path: _shrink(path, tiny_synthvg, cache_dir,
-                                str(configs / osp.basename(path)))
-
-
-@pytest.fixture(scope='module')
-def detector_checkpoint(shrink, run_tool, tmp_path_factory) -> str:
-    work_dir = str(tmp_path_factory.mktemp('detector'))
-    run_tool('train', [shrink(DETECTOR_CONFIG), '--work-dir', work_dir])
-    return osp.join(work_dir, f'iter_{TRAIN_ITERS}.pth')
 
 
 @pytest.mark.parametrize('head', HEADS)
@@ -111,9 +66,10 @@ def test_rde_configs_add_the_demo_rde_only(head, mode):
 
 
 @pytest.mark.parametrize('mode', ['sgcls', 'sgdet'])
-def test_relation_model_trains_on_the_frozen_detector(mode, shrink, run_tool,
-                                                      detector_checkpoint,
-                                                      tmp_path):
+def test_relation_model_trains_on_the_frozen_detector(
+        mode, shrink_det_config, run_tool, synthvg_detector_checkpoint,
+        tmp_path):
+    detector_checkpoint = synthvg_detector_checkpoint
     detector = _load_checkpoint(detector_checkpoint)['state_dict']
     assert {key.split('.')[0]
             for key in detector} >= {part[:-1]
@@ -122,16 +78,18 @@ def test_relation_model_trains_on_the_frozen_detector(mode, shrink, run_tool,
     # The detector of two iterations scores no class above the configs'
     # 0.01: keep every SGDet detection so that the relation head trains.
     run_tool(
-        'train',
-        [shrink(RELATION_CONFIG.format(mode=mode)), '--work-dir', work_dir],
+        'train', [
+            shrink_det_config(RELATION_CONFIG.format(mode=mode)), '--work-dir',
+            work_dir
+        ],
         cfg_options=[
             f'model.detector_checkpoint={detector_checkpoint}',
             'model.test_cfg.rcnn.score_thr=0.'
         ])
 
     start = torch.load(osp.join(work_dir, 'start_state.pth'))['state_dict']
-    final = _load_checkpoint(osp.join(work_dir,
-                                      f'iter_{TRAIN_ITERS}.pth'))['state_dict']
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        final = _load_checkpoint(f.read().strip())['state_dict']
     for state in (start, final):
         weights = _detector_weights(state)
         assert weights.keys() == _detector_weights(detector).keys()
@@ -148,11 +106,12 @@ def test_relation_model_trains_on_the_frozen_detector(mode, shrink, run_tool,
 
 
 @pytest.mark.parametrize('mode', ['sgcls', 'sgdet'])
-def test_frequency_prior_on_the_detectors_objects(mode, shrink,
-                                                  detector_checkpoint,
+def test_frequency_prior_on_the_detectors_objects(mode, shrink_det_config,
+                                                  synthvg_detector_checkpoint,
+                                                  det_num_test_images,
                                                   tmp_path):
-    cfg = Config.fromfile(shrink(RELATION_CONFIG.format(mode=mode)))
-    cfg.model.detector_checkpoint = detector_checkpoint
+    cfg = Config.fromfile(shrink_det_config(RELATION_CONFIG.format(mode=mode)))
+    cfg.model.detector_checkpoint = synthvg_detector_checkpoint
     cfg.model.test_cfg.rcnn.score_thr = 0.
     results_file = str(tmp_path / 'prior.pkl')
     evaluate_frequency_prior(
@@ -163,7 +122,7 @@ def test_frequency_prior_on_the_detectors_objects(mode, shrink,
             mode=mode,
             num_relations=None))
     results = load_scene_graph_results(results_file)['results']
-    assert len(results) == NUM_TEST_IMAGES
+    assert len(results) == det_num_test_images
 
     init_default_scope('mmdet')
     model = MODELS.build(cfg.model)

@@ -48,11 +48,15 @@ class FrequencyBias(BaseModule):
         self._prior: Optional[Tensor] = None
 
     def set_prior(self, pred_dist: Union[Tensor, np.ndarray]) -> None:
-        """Set the table to a (num_classes, num_classes, num_predicates) prior.
+        """Give the (num_classes, num_classes, num_predicates) prior that
+        :meth:`init_weights` starts the table from.
 
-        The prior is also kept so that a later :meth:`init_weights` (run by
-        mmengine's Runner after ``before_run`` hooks) re-applies it; loaded or
-        resumed checkpoints are applied after both and therefore win.
+        The prior is an initialisation: it enters the table only in
+        :meth:`init_weights` (run by mmengine's Runner after the
+        ``before_run`` hooks and before loading a checkpoint, which
+        therefore wins), never here, so that a trained table is not reset
+        when a prior is given again (e.g. by the ``before_run`` of a
+        ``Runner.test()`` after ``Runner.train()``).
 
         Args:
             pred_dist: Log-prior indexed by (subject, object, predicate), e.g.
@@ -72,18 +76,14 @@ class FrequencyBias(BaseModule):
         table[..., 0] = math.log(1 + self.eps)
         table[:num, :num] = prior
         self._prior = table.reshape(-1, self.num_predicates)
-        self._apply_prior()
-
-    def _apply_prior(self) -> None:
-        weight = self.obj_baseline.weight
-        with torch.no_grad():
-            weight.copy_(self._prior.to(weight.device, weight.dtype))
 
     def init_weights(self) -> None:
-        """Initialise, then re-apply the prior given by :meth:`set_prior`."""
+        """Initialise, then apply the prior given by :meth:`set_prior`."""
         super().init_weights()
         if self._prior is not None:
-            self._apply_prior()
+            weight = self.obj_baseline.weight
+            with torch.no_grad():
+                weight.copy_(self._prior.to(weight.device, weight.dtype))
             print_log(
                 'FrequencyBias initialised from dataset statistics.',
                 logger='current')

@@ -111,7 +111,9 @@ class VCTreePairScorer(BaseModule):
         As the benchmark: ``co[s, o] = sum_p pred_dist[s, o, p]`` over its
         151 x 151 table (pairs with background have ``log(1 + eps)`` for
         "no relation" and ``log(eps)`` for each predicate), symmetrised
-        (``co + co^T``). Kept so that :meth:`init_weights` re-applies it.
+        (``co + co^T``). Like :meth:`FrequencyBias.set_prior`, only
+        :meth:`init_weights` puts it into ``pair_prior``: a trained
+        ``pair_prior`` is never reset by a prior given again.
 
         Args:
             pred_dist: (num_classes, num_classes, num_predicates) log-prior,
@@ -130,11 +132,6 @@ class VCTreePairScorer(BaseModule):
         table[:num, :num] = prior
         co = table.sum(-1)
         self._prior = co + co.t()
-        self._apply_prior()
-
-    def _apply_prior(self) -> None:
-        with torch.no_grad():
-            self.pair_prior.copy_(self._prior.to(self.pair_prior))
 
     def init_weights(self) -> None:
         """Xavier normal reductions and score layers (zero biases), then
@@ -153,7 +150,8 @@ class VCTreePairScorer(BaseModule):
                 logger='current',
                 level=logging.WARNING)
             return
-        self._apply_prior()
+        with torch.no_grad():
+            self.pair_prior.copy_(self._prior.to(self.pair_prior))
         print_log(
             'VCTreePairScorer: pair prior initialised from dataset '
             'statistics.',
@@ -227,14 +225,15 @@ def max_spanning_trees(scores: Sequence[Tensor]
         s.mean(1).argmax().view(1) if s.numel() else s.new_zeros(
             1, dtype=torch.long) for s in scores
     ]
-    flat = torch.cat([s.detach().float().flatten() for s in scores] +
-                     [r.to(torch.float32) for r in roots]).cpu().numpy()
+    flat = torch.cat([s.detach().float().flatten()
+                      for s in scores] + [r.to(torch.float32)
+                                          for r in roots]).cpu().numpy()
     roots = flat[-num_imgs:].astype(np.int64)
     padded = np.full((num_imgs, width, width), -np.inf, dtype=np.float32)
     offset = 0
     for b, size in enumerate(sizes):
-        padded[b, :size, :size] = flat[offset:offset + size * size].reshape(
-            size, size)
+        padded[b, :size, :size] = flat[offset:offset +
+                                       size * size].reshape(size, size)
         offset += size * size
     rows = np.arange(num_imgs)
     sizes_arr = np.array(sizes)

@@ -59,6 +59,18 @@ def test_pair_scorer_prior_from_statistics():
         scorer.set_prior(torch.zeros(3, 3, 3))
 
 
+def test_pair_scorer_prior_given_again_leaves_a_trained_prior():
+    scorer = VCTreePairScorer(
+        feat_channels=4, embed_dim=3, hidden_channels=6, num_classes=2)
+    pred_dist = torch.rand(2, 2, 3)
+    scorer.set_prior(pred_dist)
+    scorer.init_weights()
+    with torch.no_grad():
+        scorer.pair_prior.fill_(7.)
+    scorer.set_prior(pred_dist)
+    assert (scorer.pair_prior == 7).all()
+
+
 def test_relatedness_targets_and_loss():
     pairs = torch.tensor([[0, 1], [2, 1]])
     target = relatedness_targets(3, pairs)
