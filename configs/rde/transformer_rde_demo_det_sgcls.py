@@ -1,5 +1,5 @@
 # configs/demo/transformer_demo_det_sgcls.py trained with RDE, as
-# motifs_rde_demo_det_sgcls.py: the paper's settings, a 64-d latent.
+# motifs_rde_demo_det_sgcls.py: RDE's defaults (docs/rde.md), a 64-d latent.
 _base_ = '../demo/transformer_demo_det_sgcls.py'
 
 model = dict(

@@ -1,5 +1,5 @@
 # configs/demo/vctree_demo_biased_predcls.py trained with RDE, as
-# motifs_rde_demo_biased_predcls.py: the paper's settings, a 64-d latent.
+# motifs_rde_demo_biased_predcls.py: RDE's defaults (docs/rde.md), a 64-d latent.
 _base_ = '../demo/vctree_demo_biased_predcls.py'
 
 model = dict(

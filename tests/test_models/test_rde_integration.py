@@ -313,7 +313,8 @@ def test_every_config_builds(rel_path):
 def test_rde_config_only_adds_rde(rde_path):
     rde_cfg = load_config(rde_path)
     assert rde_cfg.model.relation_head.rde.type == 'RDE'
-    # The paper's settings are RDE's defaults: configs state differences.
+    # RDE's defaults (the paper's eq. 6 weights and six blocks, our other
+    # choices): configs state only differences.
     assert set(rde_cfg.model.relation_head.rde) <= {'type', 'encoder'}
     assert without_rde(rde_cfg) == without_rde(
         load_config(RDE_COUNTERPARTS[rde_path]))

@@ -32,9 +32,12 @@ def prototype_contrastive_loss(pos_dist: Tensor,
             class, shape (N,).
         proto_dist (Tensor): Distances between all prototypes, shape (M, M);
             the diagonal is ignored.
-        temperature (float): Distance scale of the push. Defaults to 1.0.
-        pull_weight (float): Weight of the pull term. Defaults to 1.0.
-        push_weight (float): Weight of the push term. Defaults to 1.0.
+        temperature (float): Distance scale of the push. Defaults to 1.0
+            (ours: the paper gives no value).
+        pull_weight (float): Weight of the pull term. Defaults to 1.0
+            (ours).
+        push_weight (float): Weight of the push term. Defaults to 1.0
+            (ours).
         avg_factor (float, optional): Divisor of the summed pull instead of
             N. Defaults to None.
 

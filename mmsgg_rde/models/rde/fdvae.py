@@ -403,18 +403,19 @@ class FDVAE(BaseModule):
     ``X(0) = f_k`` (projected to ``embed_dims``). The decoder has no random
     sampler: ``f'_k = out(mu_k + W [sigma^s_k; sigma^o_k])``, where ``out``
     maps back to ``in_channels``; the shuffle builds ``f''_k`` from ``mu_k``
-    and the sigmas of another sample of the batch. The defaults are the
-    paper's setting with our readings of eq. 3 (docs/rde.md).
+    and the sigmas of another sample of the batch. Six blocks are the
+    paper's; the 512-d latent, one head and the attention width are ours
+    (the paper gives no value), with our readings of eq. 3 (docs/rde.md).
 
     Args:
         in_channels (int): Width D of the relation features.
         embed_dims (int): Latent width C; when it differs from D, linear
             layers project D -> C at the input and C -> D at the output.
-            Defaults to 512.
-        num_blocks (int): Encoder blocks. Defaults to 6.
+            Defaults to 512 (ours: the paper gives no width).
+        num_blocks (int): Encoder blocks. Defaults to 6 (the paper's).
         attn_channels (int, optional): Query/key width of the softmax
-            attentions. Defaults to None (the query width).
-        num_heads (int): Attention heads. Defaults to 1.
+            attentions. Defaults to None (the query width; ours).
+        num_heads (int): Attention heads. Defaults to 1 (ours).
         mu_keys (str): 'prototypes' or 'own', see
             :class:`FDVAEEncoderBlock`. Defaults to 'prototypes'.
         sigma_keys (str): 'tokens', 'batch' or 'channel', see

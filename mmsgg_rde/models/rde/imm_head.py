@@ -47,7 +47,7 @@ class IMMHead(BaseModule):
         target (str): 'subject_object', 'predicate' or 'triplet'.
             Defaults to 'subject_object'.
         hidden_channels (int, optional): Width of ``w1``. Defaults to None
-            (``in_channels``).
+            (``in_channels``; ours: the paper gives no width).
         init_cfg (dict, optional): Initialization config. Defaults to None.
     """
 

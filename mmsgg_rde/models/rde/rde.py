@@ -33,9 +33,14 @@ class RDE(BaseModule):
     A loss config set to None switches that term off, and modules only that
     term would use are not built (no unused parameters under DDP).
 
-    Every default is the paper's setting (eq. 6 with equal weights, six
-    encoder blocks, a 512-d latent), so ``rde=dict(type='RDE')`` in a
-    relation head is RDE as published, with the readings of docs/rde.md.
+    The paper states eq. 6's equal loss weights and six encoder blocks,
+    and these are the defaults. The other defaults are ours, where the
+    paper gives no value: the 512-d latent (``encoder.embed_dims``), the
+    push temperature T = 1 and the pull/push weights of ``loss_proto``,
+    one attention head, the attention width and the IMM hidden width (both
+    the input width), with the readings of docs/rde.md. So
+    ``rde=dict(type='RDE')`` is RDE as we read the paper, not a setting the
+    paper publishes in full.
 
     Args:
         in_channels (int): Width D of the relation features.

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from mmsgg_rde.models.losses import ReconstructionLoss, reconstruction_loss
+from mmsgg_rde.models.rde import RDE
 
 PRED = [[1.0, 0.0], [0.0, 2.0]]
 TARGET = [[1.0, 1.0], [0.0, 1.0]]
@@ -53,3 +54,15 @@ def test_reconstruction_loss_bad_input():
         reconstruction_loss(torch.zeros(2, 3), torch.zeros(2, 4))
     with pytest.raises(ValueError, match='>= 0'):
         ReconstructionLoss(mse_weight=-1.0)
+
+
+def test_reconstruction_target_is_detached_by_default():
+    """L_re must not reach the relation head through its target f (which
+    could shrink f to make it easy to reconstruct): by default, alone and as
+    RDE builds it."""
+    for loss in (ReconstructionLoss(), RDE(in_channels=8).loss_re):
+        pred = torch.tensor(PRED, requires_grad=True)
+        target = torch.tensor(TARGET, requires_grad=True)
+        loss(pred, target).backward()
+        assert pred.grad is not None
+        assert target.grad is None
