@@ -9,13 +9,20 @@ mmdet's ``demo/image_demo.py`` argument order::
 Writes ``DIR/preds/<image>.json`` (objects and top relations) and
 ``DIR/vis/<image>`` (the image with boxes and relations, and the graph).
 The JSON and boxes layouts are in docs/inference.md.
+
+Exit code 0 when every image got its scene graph; 1 when any image failed
+(its error is logged and written as its JSON, the others are processed, and
+the last line says "N of M images failed") or when the run cannot start (a
+bad config, checkpoint, folder or boxes file: one line, ``MMSGG_RDE_DEBUG=1``
+shows the traceback).
 """
 import argparse
 import sys
 
 from mmengine.logging import print_log
 
-from mmsgg_rde.apis import InferenceInputError, SceneGraphInferencer
+from mmsgg_rde.apis import SceneGraphInferencer
+from mmsgg_rde.utils import run_cli
 
 
 def parse_args() -> argparse.Namespace:
@@ -71,7 +78,14 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> int:
-    """Run the inferencer; non-zero exit when no image could be used."""
+    """Run the inferencer.
+
+    Errors that stop the whole run (:class:`~mmsgg_rde.utils.UserError`,
+    ``FileNotFoundError``) propagate; ``run_cli`` prints them as one line.
+
+    Returns:
+        int: 0 when every image got a scene graph, else 1.
+    """
     args = parse_args()
     inferencer = SceneGraphInferencer(
         args.model,
@@ -79,38 +93,37 @@ def main() -> int:
         device=args.device,
         mode=args.mode,
         trust_checkpoint=args.trust_checkpoint)
-    try:
-        results = inferencer(
-            args.inputs,
-            boxes=args.boxes,
-            batch_size=args.batch_size,
-            num_relations=args.num_relations,
-            relation_score_thr=args.relation_score_thr,
-            multi_predicate=args.multi_predicate,
-            out_dir=args.out_dir,
-            no_save_pred=args.no_save_pred,
-            no_save_vis=args.no_save_vis,
-            show=args.show,
-            pred_score_thr=args.pred_score_thr,
-            print_result=args.print_result)
-    except (InferenceInputError, FileNotFoundError) as error:
-        print(f'tools/infer.py: error: {error}', file=sys.stderr)
-        return 2
+    results = inferencer(
+        args.inputs,
+        boxes=args.boxes,
+        batch_size=args.batch_size,
+        num_relations=args.num_relations,
+        relation_score_thr=args.relation_score_thr,
+        multi_predicate=args.multi_predicate,
+        out_dir=args.out_dir,
+        no_save_pred=args.no_save_pred,
+        no_save_vis=args.no_save_vis,
+        show=args.show,
+        pred_score_thr=args.pred_score_thr,
+        print_result=args.print_result)
     predictions = results['predictions']
+    total = len(predictions)
     failed = sum('error' in p for p in predictions)
-    done = len(predictions) - failed
+    done = total - failed
     where = []
     if not args.no_save_pred:
         where.append(f'JSON in {args.out_dir}/preds/')
-    if not args.no_save_vis:
+    if not args.no_save_vis and done:
         where.append(f'pictures in {args.out_dir}/vis/')
-    print_log(
-        f'{done} of {len(predictions)} images done'
-        f'{" (" + ", ".join(where) + ")" if where and done else ""}'
-        f'{f"; {failed} skipped, see the messages above" if failed else ""}.',
-        logger='current')
-    return 0 if done else 1
+    summary = f'{done} of {total} images done'
+    if where:
+        summary += f' ({", ".join(where)})'
+    if failed:
+        summary += (f'; {failed} of {total} images failed, see the messages '
+                    'above (exit code 1)')
+    print_log(f'{summary}.', logger='current')
+    return 1 if failed else 0
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_cli(lambda: sys.exit(main()))

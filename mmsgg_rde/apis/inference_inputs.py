@@ -9,10 +9,11 @@ image (the path as given, or its file name)::
       "kitchen.jpg": {"bboxes": [[0, 0, 64, 48]]}
     }
 
-``bboxes`` are ``x1, y1, x2, y2`` in pixels of the original image;
-``labels`` are class names of the model's vocabulary, or 0-based class ids.
-PredCls needs both; SGCls uses only the boxes (the model labels them);
-SGDet takes no boxes.
+``bboxes`` are ``x1, y1, x2, y2`` in pixels of the original image (four
+numbers each); ``labels`` are class names of the model's vocabulary, or
+0-based class ids (integers; ``true``/``false`` are not ids). PredCls needs
+both; SGCls uses only the boxes (the model labels them); SGDet takes no
+boxes.
 """
 import json
 import os.path as osp
@@ -23,6 +24,8 @@ import mmcv
 import numpy as np
 from mmengine.fileio import get
 from mmengine.utils import scandir
+
+from mmsgg_rde.utils import UserError
 
 __all__ = [
     'IMG_EXTENSIONS', 'InferenceInputError', 'InferenceInput', 'list_images',
@@ -36,7 +39,7 @@ ImageSource = Union[str, np.ndarray]
 BoxesArg = Union[None, str, Dict[str, dict], Sequence[Optional[dict]]]
 
 
-class InferenceInputError(ValueError):
+class InferenceInputError(UserError, ValueError):
     """An input image (or its boxes) that cannot be used; the message names
     the image and what is wrong."""
 
@@ -186,16 +189,16 @@ def check_boxes(item: InferenceInput, width: int, height: int,
         (zeros when labels are not needed and not given).
     """
     mode = 'PredCls' if need_labels else 'SGCls'
+    if item.boxes is not None and not isinstance(item.boxes, dict):
+        raise InferenceInputError(
+            f'{item.name}: its boxes entry is a {type(item.boxes).__name__}; '
+            'give {"bboxes": [[x1, y1, x2, y2], ...], "labels": [...]}.')
     if item.boxes is None or item.boxes.get('bboxes') is None:
         raise InferenceInputError(
             f'{item.name}: no boxes given; {mode} needs the boxes'
             f'{" and labels" if need_labels else ""} of every image '
             '(--boxes FILE, layout in docs/inference.md).')
-    bboxes = np.asarray(item.boxes['bboxes'], dtype=np.float64)
-    if bboxes.ndim != 2 or bboxes.shape[1] != 4 or len(bboxes) == 0:
-        raise InferenceInputError(
-            f'{item.name}: "bboxes" must be a non-empty list of '
-            f'[x1, y1, x2, y2], got shape {bboxes.shape}.')
+    bboxes = _box_array(item.name, item.boxes['bboxes'])
     bad = ~np.isfinite(bboxes).all(1) | (bboxes[:, 2] <= bboxes[:, 0]) | (
         bboxes[:, 3] <= bboxes[:, 1])
     if bad.any():
@@ -223,9 +226,41 @@ def check_boxes(item: InferenceInput, width: int, height: int,
     return dict(bboxes=bboxes.astype(np.float32), bbox_labels=labels)
 
 
+def _is_number(value: object) -> bool:
+    """A real number that is not a boolean."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and \
+        not isinstance(value, (bool, np.bool_))
+
+
+def _box_array(name: str, bboxes: object) -> np.ndarray:
+    """A boxes list as an (n, 4) float64 array, or an error naming the
+    first entry that is not four numbers."""
+    if isinstance(bboxes, np.ndarray):
+        bboxes = bboxes.tolist()
+    if not isinstance(bboxes, (list, tuple)) or len(bboxes) == 0:
+        raise InferenceInputError(
+            f'{name}: "bboxes" must be a non-empty list of [x1, y1, x2, y2], '
+            f'got {bboxes!r:.60}.')
+    for i, box in enumerate(bboxes):
+        if isinstance(box, np.ndarray):
+            box = box.tolist()
+        if not (isinstance(box, (list, tuple)) and len(box) == 4
+                and all(_is_number(v) for v in box)):
+            raise InferenceInputError(
+                f'{name}: box {i} {box!r:.60} must be [x1, y1, x2, y2], four '
+                'numbers in pixels.')
+    return np.asarray(bboxes, dtype=np.float64)
+
+
 def _label_ids(name: str, labels: Sequence[Union[str, int]],
                classes: Sequence[str], num_boxes: int) -> np.ndarray:
     """Class names or ids as 0-based ids."""
+    if isinstance(labels, np.ndarray):
+        labels = labels.tolist()
+    if not isinstance(labels, (list, tuple)):
+        raise InferenceInputError(
+            f'{name}: "labels" must be a list with a class name or id per '
+            f'box, got {labels!r:.60}.')
     if len(labels) != num_boxes:
         raise InferenceInputError(
             f'{name}: {len(labels)} labels for {num_boxes} boxes; give one '
@@ -239,8 +274,8 @@ def _label_ids(name: str, labels: Sequence[Union[str, int]],
                     f'{name}: label "{label}" of box {i} is not a class of '
                     "the model (its dataset_meta['classes']).")
             ids.append(index[label])
-        elif isinstance(label,
-                        (int, np.integer)) and 0 <= label < len(classes):
+        elif isinstance(label, (int, np.integer)) and not isinstance(
+                label, bool) and 0 <= label < len(classes):
             ids.append(int(label))
         else:
             raise InferenceInputError(

@@ -20,19 +20,51 @@ from mmengine.visualization import Visualizer
 from rich.progress import track
 
 from mmsgg_rde.datasets.vg150_io import DEFAULT_DICT_FILE, load_vocabulary
-from mmsgg_rde.engine import register_checkpoint_loaders
+from mmsgg_rde.engine import (check_checkpoint_match,
+                              register_checkpoint_loaders)
 from mmsgg_rde.evaluation.functional import top_relations
 from mmsgg_rde.structures import SceneGraphDataSample
-from mmsgg_rde.visualization import SceneGraphLocalVisualizer
+from mmsgg_rde.visualization import (NO_OBJECT_MESSAGE,
+                                     SceneGraphLocalVisualizer)
 from .inference_inputs import (BoxesArg, ImageSource, InferenceInput,
                                InferenceInputError, attach_boxes, check_boxes,
                                list_images, read_image)
 
-__all__ = ['SceneGraphInferencer']
+__all__ = ['SceneGraphInferencer', 'drop_self_relations', 'SCORE_DIGITS']
 
 InputsType = Union[ImageSource, List[ImageSource]]
 #: A prepared image: its input, and the pipeline output or why it failed.
 Prepared = Tuple[InferenceInput, Union[dict, InferenceInputError]]
+#: Significant digits of the scores in the results.
+SCORE_DIGITS = 6
+
+
+def _significant(value: float, digits: int = SCORE_DIGITS) -> float:
+    """``value`` rounded to ``digits`` significant digits (a weak model's
+    triplet score of 1e-9 stays 1e-9, where rounding to decimals gives 0).
+    """
+    return float(f'{float(value):.{digits}g}')
+
+
+def drop_self_relations(pred: SceneGraphDataSample) -> SceneGraphDataSample:
+    """Remove the relations of an object with itself from a prediction.
+
+    The relation heads give a single object the pair (0, 0), as the
+    benchmark does and as its metric counts it (kept there for parity);
+    no user-facing output should contain such a relation.
+
+    Args:
+        pred: A predicted data sample; changed in place.
+
+    Returns:
+        SceneGraphDataSample: ``pred``.
+    """
+    if 'pred_relations' in pred:
+        pairs = pred.pred_relations.pairs.reshape(-1, 2)
+        keep = pairs[:, 0] != pairs[:, 1]
+        if not bool(keep.all()):
+            pred.pred_relations = pred.pred_relations[keep]
+    return pred
 
 
 class SceneGraphInferencer(BaseInferencer):
@@ -56,9 +88,10 @@ class SceneGraphInferencer(BaseInferencer):
 
     ``objects`` are all objects of the image (in PredCls/SGCls the given
     boxes, in order); ``relations`` the top ``num_relations`` by triplet
-    score ``s_sub * s_obj * P(predicate)``, best first. An image that cannot
-    be used gives ``{'image': ..., 'error': message}`` and the others are
-    processed.
+    score ``s_sub * s_obj * P(predicate)``, best first, never of an object
+    with itself (the benchmark's pair (0, 0) of a single object is dropped;
+    scores have 6 significant digits). An image that cannot be used gives
+    ``{'image': ..., 'error': message}`` and the others are processed.
 
     Class and predicate names come from the checkpoint's
     ``meta['dataset_meta']`` (saved by mmengine's Runner), else from the
@@ -103,6 +136,7 @@ class SceneGraphInferencer(BaseInferencer):
                     model[key].mode = mode
         self.num_visualized_imgs = 0
         self.num_inputs = 0
+        self._weights = weights
         super().__init__(
             model=model, weights=weights, device=device, scope=scope)
         self.model = revert_sync_batchnorm(self.model)
@@ -124,9 +158,18 @@ class SceneGraphInferencer(BaseInferencer):
     def _load_weights_to_model(self, model: nn.Module,
                                checkpoint: Optional[dict],
                                cfg: Optional[Config]) -> None:
-        """Load the weights and the class and predicate names."""
+        """Load the weights and the class and predicate names.
+
+        A checkpoint holding fewer of the model's weights than the config's
+        ``default_hooks.checkpoint_match.min_fraction`` (0.5 when unset) is
+        refused, as ``tools/test.py`` refuses it.
+        """
         meta = {}
         if checkpoint is not None:
+            hook = (cfg.get('default_hooks') or {}).get('checkpoint_match', {})
+            check_checkpoint_match(
+                model.state_dict(), checkpoint, self._weights,
+                0. if hook is None else hook.get('min_fraction', 0.5))
             _load_checkpoint_to_model(model, checkpoint)
             meta = checkpoint.get('meta', {}).get('dataset_meta') or {}
         else:
@@ -231,13 +274,14 @@ class SceneGraphInferencer(BaseInferencer):
     @torch.no_grad()
     def forward(self, inputs: List[Prepared],
                 **kwargs) -> List[Optional[SceneGraphDataSample]]:
-        """Predict the prepared inputs of a batch (None for failed ones)."""
+        """Predict the prepared inputs of a batch (None for failed ones),
+        without relations of an object with itself."""
         valid = [data for _, data in inputs if isinstance(data, dict)]
         preds = iter(
             self.model.test_step(self.collate_fn(valid)) if valid else [])
         return [
-            next(preds) if isinstance(data, dict) else None
-            for _, data in inputs
+            drop_self_relations(next(preds))
+            if isinstance(data, dict) else None for _, data in inputs
         ]
 
     def __call__(self,
@@ -311,6 +355,7 @@ class SceneGraphInferencer(BaseInferencer):
         for chunk in batches:
             preds = self.forward(chunk)
             self._report_errors(chunk)
+            self._report_empty(chunk, preds)
             visualization = self.visualize(
                 chunk,
                 preds,
@@ -343,6 +388,25 @@ class SceneGraphInferencer(BaseInferencer):
             if isinstance(data, InferenceInputError):
                 print_log(
                     f'Skipped {data}', logger='current', level=logging.WARNING)
+
+    def _report_empty(self, chunk: List[Prepared],
+                      preds: List[Optional[SceneGraphDataSample]]) -> None:
+        """Log the images in which the model found no object."""
+        for (item, _), pred in zip(chunk, preds):
+            if pred is None or len(pred.pred_instances) > 0:
+                continue
+            rcnn_cfg = (self.model.cfg.model.get('test_cfg')
+                        or {}).get('rcnn') or {}
+            threshold = (f' (model.test_cfg.rcnn.score_thr='
+                         f'{rcnn_cfg["score_thr"]})'
+                         if 'score_thr' in rcnn_cfg else '')
+            print_log(
+                f'{item.name}: {NO_OBJECT_MESSAGE}{threshold}, so no scene '
+                'graph. A model trained on SynthVG (the demo models) does '
+                'not know real photos; docs/inference.md ("Which weights '
+                'give scene graphs of real photos") says which weights do.',
+                logger='current',
+                level=logging.WARNING)
 
     def visualize(self,
                   inputs: List[Prepared],
@@ -440,7 +504,7 @@ class SceneGraphInferencer(BaseInferencer):
                 'bbox': [round(float(v), 2) for v in bboxes[i]],
                 'label': int(labels[i]),
                 'class': classes[labels[i]],
-                'score': round(float(scores[i]), 6)
+                'score': _significant(scores[i])
             } for i in range(len(labels))],
             relations=[
                 dict(
@@ -448,6 +512,6 @@ class SceneGraphInferencer(BaseInferencer):
                     object=int(pairs[r, 1]),
                     predicate=names[p - 1],
                     predicate_id=int(p),
-                    score=round(float(s), 6))
+                    score=_significant(s))
                 for r, p, s in zip(rows, predicates, rel_scores)
             ])

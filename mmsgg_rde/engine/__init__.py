@@ -5,7 +5,8 @@ from .checkpoint_loading import (HISTORY_BUFFER_METHODS,
                                  guard_checkpoint_loader,
                                  register_checkpoint_loaders)
 from .hooks import (CheckpointMatchHook, CheckpointMismatchError,
-                    DatasetPriorHook, PlateauStopHook, PredicateCountsHook)
+                    DatasetPriorHook, PlateauStopHook, PredicateCountsHook,
+                    check_checkpoint_match)
 from .schedulers import DecayOnPlateauLR
 
 __all__ = [
@@ -13,7 +14,7 @@ __all__ = [
     'UnsafeCheckpointError', 'guard_checkpoint_loader',
     'register_checkpoint_loaders', 'CheckpointMatchHook',
     'CheckpointMismatchError', 'DatasetPriorHook', 'PlateauStopHook',
-    'PredicateCountsHook', 'DecayOnPlateauLR'
+    'PredicateCountsHook', 'DecayOnPlateauLR', 'check_checkpoint_match'
 ]
 
 # Importing mmsgg_rde (a config's custom_imports) makes mmengine's loaders

@@ -215,9 +215,11 @@ def guard_checkpoint_loader(loader: Callable,
                     f'allow ({_describe_unsafe_content(filename, error)}). '
                     'Fully unpickling it can run arbitrary code. If you '
                     'trust where this file comes from, pass '
-                    '--trust-checkpoint to tools/train.py or tools/test.py '
-                    '(or call mmsgg_rde.engine.register_checkpoint_loaders('
-                    'trust_checkpoint=True)).') from error
+                    '--trust-checkpoint to tools/train.py, tools/test.py or '
+                    'tools/infer.py (trust_checkpoint=True to '
+                    'SceneGraphInferencer, or call mmsgg_rde.engine.'
+                    'register_checkpoint_loaders(trust_checkpoint=True)).'
+                ) from error
         except (EOFError, OSError, KeyError, ValueError,
                 RuntimeError) as error:
             if _is_unreadable(filename, error):

@@ -14,8 +14,12 @@ from mmengine.dist import master_only
 from mmsgg_rde.evaluation.functional import top_relations
 
 __all__ = [
-    'SceneGraphLocalVisualizer', 'DrawnGraph', 'object_colors', 'circle_order'
+    'SceneGraphLocalVisualizer', 'DrawnGraph', 'object_colors', 'circle_order',
+    'NO_OBJECT_MESSAGE'
 ]
+
+#: Written on a prediction's panels when no object is drawn.
+NO_OBJECT_MESSAGE = 'no object above the score threshold'
 
 #: Curvature (matplotlib ``arc3`` rad) of an arrow whose reverse is drawn
 #: too, so that A -> B and B -> A do not overlap.
@@ -112,6 +116,9 @@ class SceneGraphLocalVisualizer(DetLocalVisualizer):
     those scoring above ``pred_score_thr``. Object numbers are their indices
     in the data sample (the ``index`` of the inferencer's JSON). Class and
     predicate names come from ``dataset_meta`` (``classes``, ``predicates``).
+    A relation of an object with itself (the benchmark's pair (0, 0) of a
+    single object) is never drawn; a prediction with no drawn object says
+    :data:`NO_OBJECT_MESSAGE` on both panels.
 
     Images are scaled up so that a panel is at least ``min_height`` pixels
     high; the picture is ``H x (W' + H)`` per graph, with ``H = max(h,
@@ -191,7 +198,8 @@ class SceneGraphLocalVisualizer(DetLocalVisualizer):
                    relation_score_thr: Optional[float] = None,
                    multi_predicate: Optional[bool] = None
                    ) -> Optional[DrawnGraph]:
-        """The predicted objects and top relations of a data sample.
+        """The predicted objects and top relations of a data sample,
+        without relations of an object with itself.
 
         Unset options take the visualizer's values. None if the sample has
         no prediction.
@@ -207,11 +215,11 @@ class SceneGraphLocalVisualizer(DetLocalVisualizer):
         if 'pred_relations' in data_sample:
             all_pairs = _numpy(data_sample.pred_relations.pairs,
                                np.int64).reshape(-1, 2)
+            all_scores = _numpy(data_sample.pred_relations.scores, np.float64)
+            distinct = all_pairs[:, 0] != all_pairs[:, 1]
+            all_pairs, all_scores = all_pairs[distinct], all_scores[distinct]
             rows, predicates, rel_scores = top_relations(
-                _numpy(data_sample.pred_relations.scores,
-                       np.float64), scores[all_pairs[:,
-                                                     0]], scores[all_pairs[:,
-                                                                           1]],
+                all_scores, scores[all_pairs[:, 0]], scores[all_pairs[:, 1]],
                 self.num_relations if num_relations is None else num_relations,
                 self.multi_predicate if multi_predicate is None else
                 multi_predicate, self.relation_score_thr
@@ -304,6 +312,26 @@ class SceneGraphLocalVisualizer(DetLocalVisualizer):
                     edgecolor='none',
                     boxstyle='round'))
 
+    def _draw_no_object(self, graph: DrawnGraph, width: int, height: int,
+                        font_size: int) -> None:
+        """Write :data:`NO_OBJECT_MESSAGE` in the middle of a prediction's
+        ``width`` x ``height`` panel when it shows no object."""
+        if graph.scores is None or len(graph.objects):
+            return
+        self.draw_texts(
+            NO_OBJECT_MESSAGE,
+            np.array([width / 2, height / 2]),
+            font_sizes=font_size,
+            colors=(255, 255, 255),
+            vertical_alignments='center',
+            horizontal_alignments='center',
+            bboxes=dict(
+                facecolor=(0, 0, 0),
+                alpha=0.7,
+                pad=0.4,
+                edgecolor='none',
+                boxstyle='round'))
+
     def _draw_image_panel(self, image: np.ndarray, graph: DrawnGraph,
                           scale: float) -> np.ndarray:
         """The image with boxes and relation arrows."""
@@ -330,6 +358,7 @@ class SceneGraphLocalVisualizer(DetLocalVisualizer):
                     alpha=0.8,
                     pad=0.2,
                     edgecolor='none'))
+        self._draw_no_object(graph, image.shape[1], image.shape[0], font_size)
         return self.get_image()
 
     def _draw_graph_panel(self, size: int, graph: DrawnGraph,
@@ -370,6 +399,7 @@ class SceneGraphLocalVisualizer(DetLocalVisualizer):
             np.array([font_size / 2, font_size / 2]),
             font_sizes=font_size,
             colors=(0, 0, 0))
+        self._draw_no_object(graph, size, size, font_size)
         return self.get_image()
 
     def draw_scene_graph(self, image: np.ndarray, graph: DrawnGraph,

@@ -5,9 +5,18 @@ import os.path as osp
 import mmcv
 import numpy as np
 import pytest
+import torch
+from mmdet.models.backbones import ResNet
+from mmengine.config import Config
+from mmengine.structures import InstanceData
 
-from mmsgg_rde.apis import InferenceInputError, SceneGraphInferencer
+from mmsgg_rde.apis import (InferenceInput, InferenceInputError,
+                            SceneGraphInferencer)
+from mmsgg_rde.apis import scene_graph_inferencer as inferencer_module
 from mmsgg_rde.datasets import load_vocabulary
+from mmsgg_rde.engine import CheckpointMismatchError
+from mmsgg_rde.structures import SceneGraphDataSample
+from mmsgg_rde.visualization import SceneGraphLocalVisualizer
 
 NUM_IMAGES = 3
 
@@ -229,3 +238,133 @@ def test_names_without_checkpoint_meta(tiny_sgg_config, tmp_path):
         tiny_sgg_config, device='cpu', show_progress=False)
     assert len(inferencer.dataset_meta['classes']) == 150
     assert len(inferencer.dataset_meta['predicates']) == 50
+
+
+def test_single_object_gives_no_self_relation(tiny_sgg_config,
+                                              tiny_sgg_checkpoint, test_images,
+                                              tmp_path):
+    """The heads give one object the pair (0, 0) (the benchmark's, for the
+    metric); no user-facing result holds it."""
+    paths, boxes = test_images
+    single = [
+        dict(bboxes=b['bboxes'][:1], labels=b['labels'][:1]) for b in boxes
+    ]
+    inferencer = _inferencer(tiny_sgg_config, tiny_sgg_checkpoint)
+    out = inferencer(paths, boxes=single, out_dir=str(tmp_path))
+    for path, result in zip(paths, out['predictions']):
+        assert len(result['objects']) == 1
+        assert result['relations'] == []
+        stem = osp.splitext(osp.basename(path))[0]
+        with open(tmp_path / 'preds' / f'{stem}.json') as f:
+            assert json.load(f)['relations'] == []
+        assert osp.isfile(tmp_path / 'vis' / osp.basename(path))
+    samples = inferencer(
+        paths, boxes=single, return_datasamples=True)['predictions']
+    for sample in samples:
+        assert len(sample.pred_relations) == 0
+
+
+def _foreign_checkpoints(tmp_path):
+    """A ResNet-18 state dict as torchvision saves it (no 'state_dict'
+    key), and the same wrapped as mmengine saves checkpoints."""
+    state = ResNet(depth=18).state_dict()
+    raw, wrapped = str(tmp_path / 'resnet18.pth'), str(tmp_path / 'wrap.pth')
+    torch.save(state, raw)
+    torch.save(dict(state_dict=state), wrapped)
+    return raw, wrapped
+
+
+def test_foreign_checkpoint_is_refused(tiny_sgg_config, tmp_path):
+    for path in _foreign_checkpoints(tmp_path):
+        with pytest.raises(CheckpointMismatchError) as info:
+            _inferencer(tiny_sgg_config, path)
+        message = str(info.value)
+        assert f'Checkpoint "{path}" is not a checkpoint of this model' in \
+            message
+        assert "holds 0 of the model's" in message
+
+
+def test_malformed_boxes_and_boolean_labels_skip_their_image(
+        tiny_sgg_config, tiny_sgg_checkpoint, test_images, tmp_path):
+    paths, boxes = test_images
+    classes = load_vocabulary()['classes']
+    ids = [classes.index(c) for c in boxes[2]['labels']]
+    with_bool = [True] + [classes.index(c) for c in boxes[1]['labels'][1:]]
+    given = [
+        dict(bboxes=[[10, 10, 100, 90], [1, 2, 3]], labels=['man', 'man']),
+        dict(bboxes=boxes[1]['bboxes'], labels=with_bool),
+        [[10, 10, 100, 90]],
+        dict(bboxes=[[10, 10, 100, 90], [1, 2, 'x', 4]], labels=[1, 2]),
+        dict(bboxes=boxes[2]['bboxes'], labels=ids),
+    ]
+    inputs = [paths[0], paths[1], paths[0], paths[1], paths[2]]
+    inferencer = _inferencer(tiny_sgg_config, tiny_sgg_checkpoint)
+    out = inferencer(inputs, boxes=given, out_dir=str(tmp_path))['predictions']
+    errors = [r.get('error') for r in out]
+    assert 'box 1 [1, 2, 3] must be [x1, y1, x2, y2], four numbers' in \
+        errors[0]
+    assert 'label True of box 0 must be a class name or an id' in errors[1]
+    assert 'its boxes entry is a list' in errors[2]
+    assert "box 1 [1, 2, 'x', 4] must be [x1, y1, x2, y2]" in errors[3]
+    assert errors[4] is None
+    _check_schema(out[4], 20)
+    assert [o['label'] for o in out[4]['objects']] == ids
+    # a malformed image alone: its error record is written
+    alone = inferencer(
+        paths[0], boxes=given[:1], out_dir=str(tmp_path / 'alone'))
+    stem = osp.splitext(osp.basename(paths[0]))[0]
+    with open(tmp_path / 'alone' / 'preds' / f'{stem}.json') as f:
+        assert json.load(f) == alone['predictions'][0]
+    assert 'box 1 [1, 2, 3]' in alone['predictions'][0]['error']
+
+
+def test_weak_scores_keep_significant_digits(tiny_sgg_config,
+                                             tiny_sgg_checkpoint):
+    inferencer = _inferencer(tiny_sgg_config, tiny_sgg_checkpoint)
+    pred = SceneGraphDataSample(metainfo=dict(ori_shape=(40, 60)))
+    pred.pred_instances = InstanceData(
+        bboxes=torch.tensor([[0., 0., 20., 20.], [10., 10., 50., 30.]]),
+        labels=torch.tensor([3, 7]),
+        scores=torch.tensor([0.5, 0.25]))
+    rel_scores = torch.zeros(2, 51)
+    rel_scores[:, 0] = 1.
+    rel_scores[0, 4] = 3.2e-8
+    rel_scores[1, 9] = 1.23456789e-9
+    pred.pred_relations = InstanceData(
+        pairs=torch.tensor([[0, 1], [1, 0]]), scores=rel_scores)
+    result = inferencer.pred2dict(InferenceInput('x.jpg', 'x.jpg', None), pred)
+    scores = [(r['subject'], r['predicate_id'], r['score'])
+              for r in result['relations']]
+    # s_sub * s_obj * P(predicate), computed by hand
+    assert scores[0][:2] == (0, 4)
+    assert scores[0][2] == pytest.approx(0.5 * 0.25 * 3.2e-8, rel=1e-6)
+    assert scores[1][:2] == (1, 9)
+    assert scores[1][2] == pytest.approx(0.25 * 0.5 * 1.23456789e-9, rel=1e-5)
+    assert str(scores[1][2]) == '1.54321e-10'
+
+
+def test_sgdet_without_objects_says_so(tiny_sgg_config, tiny_sgg_checkpoint,
+                                       test_images, tmp_path, monkeypatch):
+    """No detection above the detector's score threshold: the log and
+    both prediction panels of the picture say so."""
+    paths, _ = test_images
+    cfg = Config.fromfile(tiny_sgg_config)
+    cfg.model.test_cfg.rcnn.score_thr = 1.5  # softmax scores are <= 1
+    logged, drawn = [], []
+    monkeypatch.setattr(inferencer_module, 'print_log',
+                        lambda msg, **kwargs: logged.append(str(msg)))
+    draw_texts = SceneGraphLocalVisualizer.draw_texts
+
+    def record_texts(self, texts, *args, **kwargs):
+        drawn.append(texts)
+        return draw_texts(self, texts, *args, **kwargs)
+
+    monkeypatch.setattr(SceneGraphLocalVisualizer, 'draw_texts', record_texts)
+    inferencer = _inferencer(cfg, tiny_sgg_checkpoint, 'sgdet')
+    result = inferencer(paths[0], out_dir=str(tmp_path))['predictions'][0]
+    assert result['objects'] == [] and result['relations'] == []
+    assert any(
+        f'{paths[0]}: no object above the score threshold (model.test_cfg.'
+        'rcnn.score_thr=1.5)' in m for m in logged)
+    assert drawn.count('no object above the score threshold') == 2
+    assert osp.isfile(tmp_path / 'vis' / osp.basename(paths[0]))

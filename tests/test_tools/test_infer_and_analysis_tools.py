@@ -2,16 +2,25 @@
 tools on the tiny random model."""
 import glob
 import importlib.util
+import itertools
 import json
 import os.path as osp
+import runpy
 import sys
 from collections import OrderedDict
 
 import mmcv
 import pytest
+import torch
+from mmdet.models.backbones import ResNet
+from mmengine.logging import MMLogger
 from mmengine.runner import CheckpointLoader
 
+from mmsgg_rde.utils import DEBUG_ENV
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+INFER = osp.join(REPO_ROOT, 'tools', 'infer.py')
+_LOGGER_IDS = itertools.count()
 
 
 def run_main(script: str, args):
@@ -31,6 +40,42 @@ def run_main(script: str, args):
         CheckpointLoader._schemes = saved_schemes
 
 
+def run_infer_cli(args, monkeypatch, capsys):
+    """Run ``tools/infer.py`` as a script in this process.
+
+    Returns:
+        tuple: Exit code, stdout (the log, through a fresh logger) and
+        stderr.
+    """
+    monkeypatch.delenv(DEBUG_ENV, raising=False)
+    monkeypatch.setattr(sys, 'argv', [INFER, *map(str, args)])
+    # a logger created now writes to the captured stdout
+    capsys.readouterr()
+    MMLogger.get_instance(f'infer_cli_{next(_LOGGER_IDS)}')
+    saved_schemes = OrderedDict(CheckpointLoader._schemes)
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            runpy.run_path(INFER, run_name='__main__')
+    finally:
+        CheckpointLoader._schemes = saved_schemes
+    captured = capsys.readouterr()
+    return exit_info.value.code, captured.out, captured.err
+
+
+def _images_and_boxes(infos, folder):
+    """Copy the images of ``infos`` into ``folder``; their boxes by name.
+    """
+    folder.mkdir()
+    boxes = {}
+    for info in infos:
+        name = osp.basename(info['img_path'])
+        (folder / name).write_bytes(open(info['img_path'], 'rb').read())
+        boxes[name] = dict(
+            bboxes=info['bboxes'].tolist(),
+            labels=info['bbox_labels'].tolist())
+    return boxes
+
+
 @pytest.fixture(scope='module')
 def tested(tiny_sgg_config, tiny_sgg_checkpoint, tmp_path_factory, run_tool,
            read_test_metrics):
@@ -48,16 +93,8 @@ def tested(tiny_sgg_config, tiny_sgg_checkpoint, tmp_path_factory, run_tool,
 def test_infer_cli_writes_json_and_pictures(tiny_sgg_config,
                                             tiny_sgg_checkpoint,
                                             tiny_test_infos, tmp_path, capsys):
-    infos = tiny_test_infos[:2]
     images = tmp_path / 'images'
-    images.mkdir()
-    boxes = {}
-    for info in infos:
-        name = osp.basename(info['img_path'])
-        (images / name).write_bytes(open(info['img_path'], 'rb').read())
-        boxes[name] = dict(
-            bboxes=info['bboxes'].tolist(),
-            labels=info['bbox_labels'].tolist())
+    boxes = _images_and_boxes(tiny_test_infos[:2], images)
     (tmp_path / 'boxes.json').write_text(json.dumps(boxes))
     out_dir = tmp_path / 'out'
     assert run_main('infer.py', [
@@ -71,11 +108,69 @@ def test_infer_cli_writes_json_and_pictures(tiny_sgg_config,
         assert len(result['relations']) == 3
         assert len(result['objects']) == len(boxes[name]['bboxes'])
         assert mmcv.imread(str(out_dir / 'vis' / name)).shape[0] == 480
-    assert run_main('infer.py', [
-        images, tiny_sgg_config, '--weights', tiny_sgg_checkpoint, '--out-dir',
-        out_dir
-    ]) == 2
-    assert 'error: The model runs in predcls mode' in capsys.readouterr().err
+
+
+def test_infer_cli_errors_are_one_line(tiny_sgg_config, tiny_sgg_checkpoint,
+                                       tiny_test_infos, tmp_path, monkeypatch,
+                                       capsys):
+    images = tmp_path / 'images'
+    _images_and_boxes(tiny_test_infos[:1], images)
+    resnet = str(tmp_path / 'resnet18.pth')
+    torch.save(ResNet(depth=18).state_dict(), resnet)
+    with open(tiny_sgg_checkpoint, 'rb') as f:
+        (tmp_path / 'cut.pth').write_bytes(f.read()[:20000])
+    cases = [
+        ([], 'InferenceInputError: The model runs in predcls mode'),
+        (['--weights', resnet], f'CheckpointMismatchError: Checkpoint '
+         f'"{resnet}" is not a checkpoint of this model'),
+        (['--weights', tmp_path / 'cut.pth'], 'CheckpointReadError: Cannot '
+         f'load checkpoint "{tmp_path / "cut.pth"}"'),
+    ]
+    for args, message in cases:
+        code, _, err = run_infer_cli(
+            [images, tiny_sgg_config, '--out-dir', tmp_path / 'out', *args],
+            monkeypatch, capsys)
+        assert code == 1
+        lines = err.rstrip().splitlines()
+        assert lines[-2].startswith(f'error: {message}'), err[-2000:]
+        assert lines[-1] == f'(set {DEBUG_ENV}=1 to see the full traceback)'
+        assert 'Traceback' not in err
+    assert not (tmp_path / 'out').exists()
+
+
+def test_infer_cli_exit_code_counts_failed_images(tiny_sgg_config,
+                                                  tiny_sgg_checkpoint,
+                                                  tiny_test_infos, tmp_path,
+                                                  monkeypatch, capsys):
+    """Any failed image makes the exit code 1, in a folder or alone."""
+    folder = tmp_path / 'folder'
+    boxes = _images_and_boxes(tiny_test_infos[:2], folder)
+    (folder / 'broken.jpg').write_bytes(b'not an image')
+    boxes['broken.jpg'] = dict(bboxes=[[0, 0, 10, 10]], labels=[1])
+    boxes_file = tmp_path / 'boxes.json'
+    boxes_file.write_text(json.dumps(boxes))
+    common = [
+        tiny_sgg_config, '--weights', tiny_sgg_checkpoint, '--boxes',
+        boxes_file, '--no-save-vis'
+    ]
+    code, out, _ = run_infer_cli(
+        [folder, *common, '--out-dir', tmp_path / 'a'], monkeypatch, capsys)
+    assert code == 1
+    assert '2 of 3 images done' in out and '1 of 3 images failed' in out
+    assert 'broken.jpg: not a readable image' in out
+    assert json.loads(
+        (tmp_path / 'a' / 'preds' / 'broken.json').read_text())['error']
+    code, out, _ = run_infer_cli(
+        [folder / 'broken.jpg', *common, '--out-dir', tmp_path / 'b'],
+        monkeypatch, capsys)
+    assert code == 1
+    assert '0 of 1 images done' in out and '1 of 1 images failed' in out
+    good = sorted(boxes)[0]
+    code, out, _ = run_infer_cli(
+        [folder / good, *common, '--out-dir', tmp_path / 'c'], monkeypatch,
+        capsys)
+    assert code == 0
+    assert '1 of 1 images done' in out and 'images failed' not in out
 
 
 def test_offline_evaluation_equals_online(tested, tiny_sgg_config, tmp_path):

@@ -108,3 +108,61 @@ def test_circle_order_keeps_components_together():
     pairs = np.array([[7, 0], [2, 5], [0, 3], [5, 1]])
     assert circle_order(nodes, pairs).tolist() == [0, 3, 7, 1, 5, 2]
     assert circle_order(nodes[:2], np.zeros((0, 2))).tolist() == [0, 1]
+
+
+def _single_object_sample(score):
+    """One predicted object and the benchmark's pair (0, 0) for it."""
+    sample = SceneGraphDataSample(metainfo=dict(img_shape=(HEIGHT, WIDTH)))
+    sample.pred_instances = InstanceData(
+        bboxes=torch.tensor([[5., 5., 40., 50.]]),
+        labels=torch.tensor([77]),
+        scores=torch.tensor([score]))
+    scores = torch.full((1, 51), 1 / 51)
+    sample.pred_relations = InstanceData(
+        pairs=torch.tensor([[0, 0]]), scores=scores, labels=torch.tensor([1]))
+    return sample
+
+
+def _drawn_texts(visualizer, monkeypatch, sample):
+    """The texts drawn for ``sample``'s prediction."""
+    texts = []
+    draw_texts = SceneGraphLocalVisualizer.draw_texts
+
+    def record(self, text, *args, **kwargs):
+        texts.append(text)
+        return draw_texts(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(SceneGraphLocalVisualizer, 'draw_texts', record)
+    image = np.zeros((HEIGHT, WIDTH, 3), dtype=np.uint8)
+    visualizer.add_datasample('img', image, sample, draw_gt=False)
+    monkeypatch.setattr(SceneGraphLocalVisualizer, 'draw_texts', draw_texts)
+    return texts
+
+
+def test_no_relation_of_an_object_with_itself(visualizer, monkeypatch):
+    graph = visualizer.pred_graph(_single_object_sample(0.9))
+    assert graph.pairs.shape == (0, 2) and len(graph.predicates) == 0
+    assert graph.objects.tolist() == [0]
+    texts = _drawn_texts(visualizer, monkeypatch, _single_object_sample(0.9))
+    # the object on both panels and the title; no arrow ('above 0.02')
+    assert sorted(texts) == ['0 man 0.90', '0 man 0.90', 'Prediction']
+
+
+def test_nothing_drawn_says_no_object_above_the_threshold(
+        visualizer, monkeypatch):
+    empty = SceneGraphDataSample(metainfo=dict(img_shape=(HEIGHT, WIDTH)))
+    empty.pred_instances = InstanceData(
+        bboxes=torch.zeros(0, 4),
+        labels=torch.zeros(0, dtype=torch.long),
+        scores=torch.zeros(0))
+    empty.pred_relations = InstanceData(
+        pairs=torch.zeros(0, 2, dtype=torch.long),
+        scores=torch.zeros(0, 51),
+        labels=torch.zeros(0, dtype=torch.long))
+    message = 'no object above the score threshold'
+    # the image panel and the graph panel
+    assert _drawn_texts(visualizer, monkeypatch, empty).count(message) == 2
+    # one object under pred_score_thr, and no relation to draw it by
+    weak = _single_object_sample(0.1)
+    assert _drawn_texts(visualizer, monkeypatch, weak).count(message) == 2
+    assert message not in _drawn_texts(visualizer, monkeypatch, _sample())

@@ -8,7 +8,9 @@ from mmengine.model import is_model_wrapper
 
 from mmsgg_rde.utils import UserError
 
-__all__ = ['CheckpointMismatchError', 'CheckpointMatchHook']
+__all__ = [
+    'CheckpointMismatchError', 'CheckpointMatchHook', 'check_checkpoint_match'
+]
 
 
 class CheckpointMismatchError(UserError, ValueError):
@@ -41,6 +43,39 @@ def _count_matching_weights(model_state: Dict,
         else:
             mismatched += 1
     return matched, mismatched, len(model_state) - matched - mismatched
+
+
+def check_checkpoint_match(model_state: Dict,
+                           checkpoint: Dict,
+                           filename: str,
+                           min_fraction: float = 0.5) -> None:
+    """Raise when a checkpoint holds too few of a model's weights.
+
+    Args:
+        model_state: The model's ``state_dict()``.
+        checkpoint: The loaded checkpoint (a dict with ``state_dict``, or
+            a state dict).
+        filename: How the error names the checkpoint.
+        min_fraction: Smallest accepted fraction of the model's state-dict
+            entries present in the checkpoint with the right shape; 0
+            accepts any checkpoint. Defaults to 0.5.
+
+    Raises:
+        CheckpointMismatchError: Naming the file and the counts.
+    """
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    matched, mismatched, missing = _count_matching_weights(
+        model_state, state_dict)
+    total = len(model_state)
+    if total == 0 or matched >= min_fraction * total:
+        return
+    raise CheckpointMismatchError(
+        f'Checkpoint "{filename}" is not a checkpoint of this model: it '
+        f'holds {matched} of the model\'s {total} weights ({missing} '
+        f'missing, {mismatched} with another shape; it has '
+        f'{len(state_dict)} entries). Pass a checkpoint that tools/'
+        'train.py saved for this config; to load a partial checkpoint '
+        'on purpose, lower default_hooks.checkpoint_match.min_fraction.')
 
 
 @HOOKS.register_module()
@@ -79,20 +114,8 @@ class CheckpointMatchHook(Hook):
         """
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        model_state = model.state_dict()
-        state_dict = checkpoint.get('state_dict', checkpoint)
-        matched, mismatched, missing = _count_matching_weights(
-            model_state, state_dict)
-        total = len(model_state)
-        if total == 0 or matched >= self.min_fraction * total:
-            return
         filename = getattr(
             runner, '_load_from',
             None) or (f'the latest checkpoint in {runner.work_dir}')
-        raise CheckpointMismatchError(
-            f'Checkpoint "{filename}" is not a checkpoint of this model: it '
-            f'holds {matched} of the model\'s {total} weights ({missing} '
-            f'missing, {mismatched} with another shape; it has '
-            f'{len(state_dict)} entries). Pass a checkpoint that tools/'
-            'train.py saved for this config; to load a partial checkpoint '
-            'on purpose, lower default_hooks.checkpoint_match.min_fraction.')
+        check_checkpoint_match(model.state_dict(), checkpoint, filename,
+                               self.min_fraction)
