@@ -3,6 +3,7 @@ from .checkpoint_loading import (HISTORY_BUFFER_METHODS,
                                  SAFE_CHECKPOINT_GLOBALS, CheckpointReadError,
                                  UnsafeCheckpointError,
                                  guard_checkpoint_loader,
+                                 newest_intact_checkpoint,
                                  register_checkpoint_loaders)
 from .hooks import (CheckpointMatchHook, CheckpointMismatchError,
                     DatasetPriorHook, PlateauStopHook, PredicateCountsHook)
@@ -11,9 +12,9 @@ from .schedulers import DecayOnPlateauLR
 __all__ = [
     'HISTORY_BUFFER_METHODS', 'SAFE_CHECKPOINT_GLOBALS', 'CheckpointReadError',
     'UnsafeCheckpointError', 'guard_checkpoint_loader',
-    'register_checkpoint_loaders', 'CheckpointMatchHook',
-    'CheckpointMismatchError', 'DatasetPriorHook', 'PlateauStopHook',
-    'PredicateCountsHook', 'DecayOnPlateauLR'
+    'newest_intact_checkpoint', 'register_checkpoint_loaders',
+    'CheckpointMatchHook', 'CheckpointMismatchError', 'DatasetPriorHook',
+    'PlateauStopHook', 'PredicateCountsHook', 'DecayOnPlateauLR'
 ]
 
 # Importing mmsgg_rde (a config's custom_imports) makes mmengine's loaders
