@@ -1,4 +1,5 @@
-"""Training-loop components: hooks, LR schedulers, safe checkpoint loading."""
+"""Training-loop components: hooks, LR schedulers, safe checkpoint loading,
+an optimizer wrapper constructor with a short log."""
 from .checkpoint_loading import (HISTORY_BUFFER_METHODS,
                                  SAFE_CHECKPOINT_GLOBALS, CheckpointReadError,
                                  UnsafeCheckpointError,
@@ -7,6 +8,7 @@ from .checkpoint_loading import (HISTORY_BUFFER_METHODS,
                                  register_checkpoint_loaders)
 from .hooks import (CheckpointMatchHook, CheckpointMismatchError,
                     DatasetPriorHook, PlateauStopHook, PredicateCountsHook)
+from .optimizers import SummaryOptimWrapperConstructor
 from .schedulers import DecayOnPlateauLR
 
 __all__ = [
@@ -14,7 +16,8 @@ __all__ = [
     'UnsafeCheckpointError', 'guard_checkpoint_loader',
     'newest_intact_checkpoint', 'register_checkpoint_loaders',
     'CheckpointMatchHook', 'CheckpointMismatchError', 'DatasetPriorHook',
-    'PlateauStopHook', 'PredicateCountsHook', 'DecayOnPlateauLR'
+    'PlateauStopHook', 'PredicateCountsHook', 'DecayOnPlateauLR',
+    'SummaryOptimWrapperConstructor'
 ]
 
 # Importing mmsgg_rde (a config's custom_imports) makes mmengine's loaders
