@@ -44,6 +44,7 @@ class _Records(logging.Handler):
 
 @pytest.fixture
 def records():
+    init_default_scope('mmdet')
     logger = MMLogger.get_instance(
         f'summary_constructor_{id(object())}', log_level='DEBUG')
     handler = _Records()
@@ -53,7 +54,6 @@ def records():
 
 
 def test_one_summary_line_instead_of_a_line_per_parameter(records):
-    init_default_scope('mmdet')
     net = _Net()
     optim_wrapper = SummaryOptimWrapperConstructor(OPTIM_WRAPPER,
                                                    PARAMWISE_CFG)(
@@ -80,7 +80,6 @@ def test_one_summary_line_instead_of_a_line_per_parameter(records):
 
 
 def test_without_paramwise_cfg_one_setting(records):
-    init_default_scope('mmdet')
     SummaryOptimWrapperConstructor(OPTIM_WRAPPER)(nn.Linear(3, 2))
     assert [m for level, m in records if level >= logging.INFO] == [
         'Optimizer: SGD, base lr=0.1 weight_decay=0.0001, on 2 parameters '
