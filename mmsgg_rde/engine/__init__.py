@@ -1,5 +1,5 @@
 """Training-loop components: hooks, LR schedulers, safe checkpoint loading,
-an optimizer wrapper constructor with a short log."""
+the runner and optimizer wrapper constructor of the tools."""
 from .checkpoint_loading import (HISTORY_BUFFER_METHODS,
                                  SAFE_CHECKPOINT_GLOBALS, CheckpointReadError,
                                  UnsafeCheckpointError,
@@ -9,6 +9,7 @@ from .checkpoint_loading import (HISTORY_BUFFER_METHODS,
 from .hooks import (CheckpointMatchHook, CheckpointMismatchError,
                     DatasetPriorHook, PlateauStopHook, PredicateCountsHook)
 from .optimizers import SummaryOptimWrapperConstructor
+from .runner import SceneGraphRunner
 from .schedulers import DecayOnPlateauLR
 
 __all__ = [
@@ -17,7 +18,7 @@ __all__ = [
     'newest_intact_checkpoint', 'register_checkpoint_loaders',
     'CheckpointMatchHook', 'CheckpointMismatchError', 'DatasetPriorHook',
     'PlateauStopHook', 'PredicateCountsHook', 'DecayOnPlateauLR',
-    'SummaryOptimWrapperConstructor'
+    'SummaryOptimWrapperConstructor', 'SceneGraphRunner'
 ]
 
 # Importing mmsgg_rde (a config's custom_imports) makes mmengine's loaders
