@@ -6,7 +6,8 @@ scene graph counterpart. ``--out`` writes the scene graphs to a results file
 re-evaluates offline with the same numbers; ``--show-dir`` draws ground
 truth and prediction side by side for every test image. Errors in the
 user's files or settings are printed as one line (``MMSGG_RDE_DEBUG=1``
-shows the traceback).
+shows the traceback). The runner is :class:`~mmsgg_rde.engine.SceneGraphRunner`
+as in ``tools/train.py``.
 """
 import argparse
 import os
@@ -16,10 +17,9 @@ from mmdet.engine.hooks.utils import trigger_visualization_hook
 from mmdet.registry import RUNNERS
 from mmdet.utils import setup_cache_size_limit_of_dynamo
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
 
 import mmsgg_rde  # noqa: F401  (registers all modules)
-from mmsgg_rde.engine import register_checkpoint_loaders
+from mmsgg_rde.engine import SceneGraphRunner, register_checkpoint_loaders
 from mmsgg_rde.evaluation import DumpSceneGraphResults
 from mmsgg_rde.utils import run_cli, setup_cpu_distributed
 
@@ -119,7 +119,7 @@ def main() -> None:
     setup_cpu_distributed(cfg)
 
     if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
+        runner = SceneGraphRunner.from_cfg(cfg)
     else:
         runner = RUNNERS.build(cfg)
 

@@ -6,7 +6,10 @@ Follows mmdet 3.3's ``tools/train.py``. In addition it registers every
 CUDA with the gloo backend. A config's ``total_batch_size`` (or
 ``--total-batch-size``) is divided by the number of processes into the
 per-process batch size. Errors in the user's files or settings are printed
-as one line (``MMSGG_RDE_DEBUG=1`` shows the traceback).
+as one line (``MMSGG_RDE_DEBUG=1`` shows the traceback). The runner is
+:class:`~mmsgg_rde.engine.SceneGraphRunner` (unless the config names a
+``runner_type``): the terminal shows where the config is, the log file the
+whole config, and ``num_workers=0`` turns persistent workers off.
 """
 import argparse
 import os
@@ -16,10 +19,9 @@ from mmdet.registry import RUNNERS
 from mmdet.utils import setup_cache_size_limit_of_dynamo
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
-from mmengine.runner import Runner
 
 import mmsgg_rde  # noqa: F401  (registers all modules)
-from mmsgg_rde.engine import register_checkpoint_loaders
+from mmsgg_rde.engine import SceneGraphRunner, register_checkpoint_loaders
 from mmsgg_rde.utils import (apply_total_batch_size, launcher_world_size,
                              run_cli, setup_cpu_distributed)
 
@@ -137,7 +139,7 @@ def main() -> None:
     setup_cpu_distributed(cfg)
 
     if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
+        runner = SceneGraphRunner.from_cfg(cfg)
     else:
         runner = RUNNERS.build(cfg)
 

@@ -18,6 +18,9 @@ model = dict(
     mode='predcls',
     freeze_detector=False,
     detector_checkpoint=None,
+    # The SynthVG detector (same layers), named by the errors about a
+    # missing detector (the SGCls/SGDet demos load its checkpoint).
+    detector_config='configs/detectors/faster-rcnn_r18-w16_fpn_synthvg.py',
     data_preprocessor=dict(
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],

@@ -41,6 +41,9 @@ test_cfg = dict(type='TestLoop')
 
 optim_wrapper = dict(
     type='OptimWrapper',
+    # mmengine's default constructor, logging one line about the parameter
+    # groups instead of one per option of each parameter.
+    constructor='SummaryOptimWrapperConstructor',
     optimizer=dict(type='SGD', lr=0.008, momentum=0.9, weight_decay=1e-4),
     # Any parameter whose name contains "bias" (the benchmark's rule).
     paramwise_cfg=dict(custom_keys=dict(bias=dict(lr_mult=2., decay_mult=0.))))

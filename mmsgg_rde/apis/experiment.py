@@ -4,10 +4,10 @@ from typing import Dict, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 from mmengine.logging import print_log
-from mmengine.runner import Runner
 from terminaltables import AsciiTable
 
 from mmsgg_rde.datasets import ensure_synthvg
+from mmsgg_rde.engine import SceneGraphRunner
 
 __all__ = [
     'LOADERS', 'synthvg_config', 'prepare_synthvg', 'train_and_test',
@@ -87,7 +87,8 @@ def prepare_synthvg(cfg: Config, **overrides) -> Dict[str, str]:
 
 def train_and_test(cfg: Config,
                    checkpoint: Optional[str] = None) -> Dict[str, float]:
-    """Train with mmengine's Runner and test the final model.
+    """Train with :class:`SceneGraphRunner` (as ``tools/train.py``) and test
+    the final model.
 
     Args:
         cfg (Config): The run's config (see :func:`synthvg_config`).
@@ -99,8 +100,8 @@ def train_and_test(cfg: Config,
     """
     if checkpoint is not None:
         cfg.load_from = checkpoint
-        return Runner.from_cfg(cfg).test()
-    runner = Runner.from_cfg(cfg)
+        return SceneGraphRunner.from_cfg(cfg).test()
+    runner = SceneGraphRunner.from_cfg(cfg)
     runner.train()
     return runner.test()
 

@@ -19,10 +19,10 @@ from mmengine.device import get_device
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 from mmengine.registry import init_default_scope
-from mmengine.runner import Runner
 from mmengine.structures import InstanceData
 from torch import Tensor
 
+from mmsgg_rde.engine import SceneGraphRunner
 from mmsgg_rde.structures import SceneGraphDataSample
 
 __all__ = [
@@ -118,7 +118,7 @@ def _process_detections(cfg: Config, split_cfg: str, metric: BaseMetric,
     model = MODELS.build(cfg.model)
     model.init_weights()
     model.to(get_device()).eval()
-    loader = Runner.build_dataloader(cfg[split_cfg])
+    loader = SceneGraphRunner.build_dataloader(cfg[split_cfg])
     metric.dataset_meta = loader.dataset.metainfo
     for data in loader:
         data = model.data_preprocessor(data, False)

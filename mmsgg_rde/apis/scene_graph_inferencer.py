@@ -2,7 +2,9 @@
 import copy
 import logging
 import os.path as osp
-from typing import Dict, Iterable, Iterator, List, Optional, Tuple, Union
+from functools import partial
+from typing import (Callable, Dict, Iterable, Iterator, List, Optional, Tuple,
+                    Union)
 
 import mmengine
 import numpy as np
@@ -14,7 +16,7 @@ from mmengine.dataset import Compose
 from mmengine.infer.infer import BaseInferencer, ModelType
 from mmengine.logging import print_log
 from mmengine.model.utils import revert_sync_batchnorm
-from mmengine.registry import init_default_scope
+from mmengine.registry import FUNCTIONS, init_default_scope
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from mmengine.visualization import Visualizer
 from rich.progress import track
@@ -222,6 +224,23 @@ class SceneGraphInferencer(BaseInferencer):
             raise ValueError('SceneGraphInferencer: the test pipeline has no '
                              'LoadImageFromFile.')
         return Compose(pipeline)
+
+    def _init_collate(self, cfg: Config) -> Callable:
+        """The test dataloader's ``collate_fn``, as the Runner builds it.
+
+        mmengine's inferencer looks it up in the ``function`` registry of
+        the ``mmdet`` scope, which does not exist (mmdet registers no
+        functions), and warns at every start. The collate functions are
+        mmengine's (``pseudo_collate`` when the config names none).
+        """
+        collate_cfg = copy.deepcopy(
+            cfg.test_dataloader.get('collate_fn', dict(type='pseudo_collate')))
+        if not isinstance(collate_cfg, dict):
+            return collate_cfg
+        collate_fn = collate_cfg.pop('type')
+        if isinstance(collate_fn, str):
+            collate_fn = FUNCTIONS.get(collate_fn)
+        return partial(collate_fn, **collate_cfg)
 
     def _init_visualizer(self, cfg: Config) -> Visualizer:
         """The config's visualizer, which must draw scene graphs."""

@@ -29,8 +29,9 @@ from .vg150_io import (BOX_SCALE, CORRUPTED_IMAGE_IDS, DEFAULT_DICT_FILE,
                        load_vocabulary)
 
 __all__ = [
-    'VG150Dataset', 'VG150FormatError', 'SceneGraphArrays', 'load_vg150_split',
-    'load_image_data', 'cxcywh_to_xyxy', 'xyxy_1024_to_pixels'
+    'VG150Dataset', 'VG150FormatError', 'EmptySplitError', 'SceneGraphArrays',
+    'load_vg150_split', 'load_image_data', 'cxcywh_to_xyxy',
+    'xyxy_1024_to_pixels'
 ]
 
 SPLITS = ('train', 'val', 'test')
@@ -42,6 +43,10 @@ _STATISTICS_VERSION = 1
 
 class VG150FormatError(UserError, ValueError):
     """A VG-150 file is present but its content is not what is expected."""
+
+
+class EmptySplitError(UserError, ValueError):
+    """The split settings leave a split without images."""
 
 
 @dataclass
@@ -263,11 +268,16 @@ def _check_values(h5_file: str, arrays: Dict[str, np.ndarray],
             f'({bad.size} bad rows). Download the file again.')
 
 
-def _select_images(arrays: Dict[str, np.ndarray], split: str,
+def _select_images(h5_file: str, arrays: Dict[str, np.ndarray], split: str,
                    num_val_images: int, filter_empty_rels: bool) -> np.ndarray:
-    """h5 rows of the images of ``split``, in file order."""
-    keep = arrays['split'] == SPLIT_FLAGS[split]
-    keep &= arrays['img_to_first_box'] >= 0
+    """h5 rows of the images of ``split``, in file order.
+
+    Raises:
+        EmptySplitError: No image is left; the message says which setting
+            removed the last ones.
+    """
+    flagged = arrays['split'] == SPLIT_FLAGS[split]
+    keep = flagged & (arrays['img_to_first_box'] >= 0)
     if filter_empty_rels:
         keep &= arrays['img_to_first_rel'] >= 0
     index = np.nonzero(keep)[0]
@@ -275,7 +285,39 @@ def _select_images(arrays: Dict[str, np.ndarray], split: str,
         index = index[:num_val_images]
     elif num_val_images > 0 and split == 'train':
         index = index[num_val_images:]
+    if len(index) == 0:
+        raise _empty_split_error(h5_file, split, int(flagged.sum()),
+                                 int(keep.sum()), num_val_images,
+                                 filter_empty_rels)
     return index
+
+
+def _empty_split_error(h5_file: str, split: str, num_flagged: int,
+                       num_kept: int, num_val_images: int,
+                       filter_empty_rels: bool) -> EmptySplitError:
+    """An :class:`EmptySplitError` naming the setting that emptied
+    ``split``."""
+    flag = f'split flag {SPLIT_FLAGS[split]}'
+    prefix = f'Split \'{split}\' of {h5_file} has 0 images'
+    if num_flagged == 0:
+        return EmptySplitError(
+            f'{prefix}: no image of the file has the {split} {flag}. Check '
+            'that ann_file is a VG-SGG-with-attri.h5 with train and test '
+            'images.')
+    with_what = 'boxes and relations' if filter_empty_rels else 'boxes'
+    if num_kept == 0:
+        setting = (' (filter_empty_rels=True drops images without '
+                   'relations)' if filter_empty_rels else '')
+        return EmptySplitError(
+            f'{prefix}: none of the {num_flagged} images with the {flag} has '
+            f'{with_what}{setting}.')
+    return EmptySplitError(
+        f'{prefix} after num_val_images={num_val_images} took all '
+        f'{num_kept} images with the {flag} and {with_what} for val. Lower '
+        f'num_val_images below {num_kept} (in both train_dataloader.dataset '
+        'and val_dataloader.dataset, e.g. --cfg-options '
+        'train_dataloader.dataset.num_val_images=N '
+        'val_dataloader.dataset.num_val_images=N).')
 
 
 def _image_ranges(h5_file: str, arrays: Dict[str,
@@ -342,7 +384,8 @@ def load_vg150_split(h5_file: str,
     arrays = _read_h5(h5_file)
     _check_values(h5_file, arrays, num_classes, num_predicates)
     image_data = load_image_data(image_file, len(arrays['split']))
-    index = _select_images(arrays, split, num_val_images, filter_empty_rels)
+    index = _select_images(h5_file, arrays, split, num_val_images,
+                           filter_empty_rels)
 
     box_first, box_counts = _image_ranges(h5_file, arrays, index, 'box')
     rel_first, rel_counts = _image_ranges(h5_file, arrays, index, 'rel')
@@ -372,6 +415,12 @@ def load_vg150_split(h5_file: str,
             axis=1))
     if filter_non_overlap and split == 'train':
         graphs = _drop_non_overlapping(graphs)
+        if len(graphs) == 0:
+            raise EmptySplitError(
+                f'Split \'train\' of {h5_file} has 0 images after '
+                f'filter_non_overlap=True dropped all {len(index)}: none has '
+                'a relation between overlapping boxes. Set '
+                'filter_non_overlap=False.')
     return graphs
 
 
@@ -727,8 +776,15 @@ class VG150Dataset(BaseDetDataset):
                 f'Loaded VG-150 statistics from {cache_file}',
                 logger='current')
             return self._statistics
-        graphs = self._load_split('train',
-                                  self.statistics_cfg['filter_non_overlap'])
+        try:
+            graphs = self._load_split(
+                'train', self.statistics_cfg['filter_non_overlap'])
+        except EmptySplitError as error:
+            raise EmptySplitError(
+                'The frequency statistics are counted on the train split '
+                '(with filter_non_overlap=statistics_filter_non_overlap='
+                f'{self.statistics_cfg["filter_non_overlap"]}): '
+                f'{error}') from error
         if len(graphs.relations) == 0:
             raise VG150FormatError(
                 f'{self.ann_file}: the train split has no relation to count '

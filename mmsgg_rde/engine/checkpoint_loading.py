@@ -16,7 +16,8 @@ written by a stock mmengine Runner fail that check: their message hub holds
 * any other global fails with :class:`UnsafeCheckpointError`, which names
   the file and the explicit opt-in for files the user trusts;
 * a file that cannot be read (cut short, not a checkpoint) fails with
-  :class:`CheckpointReadError`, which names the file.
+  :class:`CheckpointReadError`, which names the file and the newest intact
+  checkpoint beside it (:func:`newest_intact_checkpoint`), to resume from.
 
 Importing ``mmsgg_rde`` (a config's ``custom_imports``) calls it once with
 ``trust_checkpoint=False``, so ``load_from``, ``resume`` and ``Pretrained``
@@ -30,6 +31,7 @@ import os
 import os.path as osp
 import pickle
 import pickletools
+import re
 import zipfile
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, List, Optional
@@ -44,7 +46,7 @@ from mmsgg_rde.utils import UserError, one_line_message
 __all__ = [
     'HISTORY_BUFFER_METHODS', 'SAFE_CHECKPOINT_GLOBALS', 'CheckpointReadError',
     'UnsafeCheckpointError', 'guard_checkpoint_loader',
-    'register_checkpoint_loaders'
+    'newest_intact_checkpoint', 'register_checkpoint_loaders'
 ]
 
 #: ``HistoryBuffer`` attributes a checkpoint may reference via ``getattr``.
@@ -60,6 +62,10 @@ _TORCH_DOCS_MARK = 'Check the documentation of torch.load'
 _DAMAGE_MARKS = ('PytorchStreamReader', 'EOF', 'corrupt', 'truncated')
 # Pickles at the start of a torch file saved without the zip format.
 _LEGACY_PICKLES = 5
+# Names of the checkpoints mmengine's CheckpointHook saves.
+_CHECKPOINT_NAME = re.compile(r'(?:iter|epoch)_(\d+)\.pth')
+# The file in which the CheckpointHook names the last checkpoint it saved.
+_LAST_CHECKPOINT_FILE = 'last_checkpoint'
 
 
 class UnsafeCheckpointError(UserError, RuntimeError):
@@ -160,6 +166,76 @@ def _legacy_pickles_are_cut(path: str) -> bool:
     return False
 
 
+def _is_complete(path: str) -> bool:
+    """Whether a torch file is whole, from its structure only.
+
+    A zip-format file must end with its central directory and hold every
+    member it lists; a pre-zip file must hold all its pickles. No tensor
+    is read and nothing is unpickled.
+    """
+    if zipfile.is_zipfile(path):
+        size = osp.getsize(path)
+        try:
+            with zipfile.ZipFile(path) as archive:
+                return all(info.header_offset + info.compress_size <= size
+                           for info in archive.infolist())
+        except (zipfile.BadZipFile, OSError):
+            return False
+    return not _legacy_pickles_are_cut(path)
+
+
+def newest_intact_checkpoint(folder: str,
+                             exclude: Optional[str] = None) -> Optional[str]:
+    """The latest ``iter_<n>.pth`` or ``epoch_<n>.pth`` of ``folder`` that
+    is complete.
+
+    Args:
+        folder: A work dir (where mmengine's CheckpointHook saves).
+        exclude: A file to pass over (the one that failed).
+
+    Returns:
+        str | None: Its path (``folder`` joined with its name), or None.
+    """
+    if not osp.isdir(folder):
+        return None
+    found = []
+    for name in os.listdir(folder):
+        match = _CHECKPOINT_NAME.fullmatch(name)
+        path = osp.join(folder, name)
+        if match and osp.isfile(path):
+            found.append((int(match.group(1)), name.startswith('iter'), path))
+    excluded = osp.realpath(exclude) if exclude else None
+    for _, _, path in sorted(found, reverse=True):
+        if osp.realpath(path) != excluded and _is_complete(path):
+            return path
+    return None
+
+
+def _named_by_last_checkpoint(path: str) -> bool:
+    """Whether the ``last_checkpoint`` file beside ``path`` names it."""
+    record = osp.join(osp.dirname(path), _LAST_CHECKPOINT_FILE)
+    try:
+        with open(record) as f:
+            named = f.read().strip()
+    except OSError:
+        return False
+    return bool(named) and osp.realpath(named) == osp.realpath(path)
+
+
+def _resume_hint(filename: str) -> str:
+    """Where to resume instead of the damaged ``filename``, or ''."""
+    path = osp.expanduser(filename)
+    folder = osp.dirname(path) or '.'
+    intact = newest_intact_checkpoint(folder, exclude=path)
+    named = (f' {_LAST_CHECKPOINT_FILE} in {folder} names this file.'
+             if _named_by_last_checkpoint(path) else '')
+    if intact is None:
+        return named
+    return (f'{named} The newest intact checkpoint there is "{intact}": '
+            f'resume from it with `--resume {intact}` (tools/train.py; '
+            f'Runner: resume=True, load_from="{intact}").')
+
+
 def _is_unreadable(filename: str, error: Exception) -> bool:
     """Whether ``error`` says the local file is cut short or no checkpoint.
     """
@@ -181,7 +257,8 @@ def _read_error(filename: str, error: Exception) -> CheckpointReadError:
     return CheckpointReadError(
         f'Cannot load checkpoint "{filename}" ({size} bytes; {reason}): the '
         'file is cut short (an interrupted download, copy or save) or is '
-        'not a PyTorch checkpoint. Get the file again.')
+        'not a PyTorch checkpoint. Get the file again.' +
+        _resume_hint(filename))
 
 
 def guard_checkpoint_loader(loader: Callable,

@@ -15,14 +15,24 @@ from mmengine.fileio import load
 from mmengine.registry import init_default_scope
 
 from mmsgg_rde.datasets.vg150_io import DEFAULT_DICT_FILE
+from mmsgg_rde.utils import UserError
 from .functional import RECORD_DTYPE, per_class_recall, predicate_confusion
 from .metrics import RESULTS_FORMAT, RESULTS_VERSION, SceneGraphMetric
 
 __all__ = [
     'load_scene_graph_results', 'evaluate_scene_graph_results',
     'predicate_recalls', 'predicate_confusion_matrix',
-    'training_predicate_counts'
+    'training_predicate_counts', 'results_dict_file',
+    'results_training_counts', 'PredicateCountsNotFoundError'
 ]
+
+#: Name of the dicts file in a VG-150 (or SynthVG) data root.
+_DICT_FILE_NAME = osp.basename(DEFAULT_DICT_FILE)
+
+
+class PredicateCountsNotFoundError(UserError, FileNotFoundError):
+    """Nothing says which training predicate counts belong to a results
+    file."""
 
 
 def load_scene_graph_results(path: str) -> dict:
@@ -196,3 +206,67 @@ def training_predicate_counts(predicates: Sequence[str],
                          f'{missing[:5]}; give the dicts file of the '
                          'dataset the results come from.')
     return np.array([file_counts[name] for name in predicates])
+
+
+def results_dict_file(data: dict) -> Optional[str]:
+    """The dicts file of the dataset a results file comes from.
+
+    It is ``VG-SGG-dicts-with-attri.json`` in the folder above the images'
+    folder (the VG-150 layout, which SynthVG writes too), found through the
+    ``img_path`` of the first result.
+
+    Args:
+        data (dict): From :func:`load_scene_graph_results`.
+
+    Returns:
+        str | None: Its path, or None if there is no such file.
+    """
+    results = data.get('results') or []
+    img_path = results[0].get('img_path') if results else None
+    if not img_path:
+        return None
+    path = osp.join(
+        osp.dirname(osp.dirname(osp.abspath(img_path))), _DICT_FILE_NAME)
+    return path if osp.isfile(path) else None
+
+
+def results_training_counts(data: dict,
+                            dict_file: Optional[str] = None,
+                            config: Optional[Union[str, Config]] = None
+                            ) -> Tuple[np.ndarray, str]:
+    """The training predicate counts of a results file, and their source.
+
+    In this order: the train split statistics of ``config``, the
+    ``predicate_count`` of ``dict_file``, else that of the dataset's own
+    dicts file (:func:`results_dict_file`). VG-150's counts are used only
+    when one of these is VG-150's.
+
+    Args:
+        data (dict): From :func:`load_scene_graph_results`.
+        dict_file (str, optional): A VG-SGG dicts file.
+        config (str | Config, optional): A config (or its file).
+
+    Returns:
+        tuple[np.ndarray, str]: (C,) counts and where they come from.
+
+    Raises:
+        PredicateCountsNotFoundError: Neither is given and the dataset's
+            dicts file is not beside its images.
+    """
+    predicates = list(data['dataset_meta']['predicates'])
+    if config is not None:
+        name = config if isinstance(config, str) else 'the config'
+        return (training_predicate_counts(predicates, config=config),
+                f'the train split statistics of {name}')
+    if dict_file is None:
+        dict_file = results_dict_file(data)
+        if dict_file is None:
+            results = data.get('results') or [{}]
+            raise PredicateCountsNotFoundError(
+                'No dicts file of the dataset beside the images of the '
+                f'results ({results[0].get("img_path")}): pass --config '
+                'CONFIG (the train split of its dataset is counted) or '
+                f'--dict-file FILE (a {_DICT_FILE_NAME}; VG-150\'s is '
+                f'{DEFAULT_DICT_FILE}).')
+    return (training_predicate_counts(predicates, dict_file),
+            f'the predicate_count of {dict_file}')

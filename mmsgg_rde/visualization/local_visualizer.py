@@ -295,9 +295,11 @@ class SceneGraphLocalVisualizer(DetLocalVisualizer):
                     shrinkB=shrink_points,
                     mutation_scale=2.5 * font_size,
                     connectionstyle=f'arc3,rad={rad}'))
-            # Midpoint of the arc (image coordinates, y pointing down).
+            # Midpoint of the arc (image coordinates, y pointing down),
+            # inside the panel.
             dx, dy = end - start
-            middle = (start + end) / 2 + rad / 2 * np.array([-dy, dx])
+            middle = np.clip((start + end) / 2 + rad / 2 * np.array([-dy, dx]),
+                             0, [self.width - 1, self.height - 1])
             self.draw_texts(
                 '\n'.join(texts),
                 middle,
@@ -333,12 +335,20 @@ class SceneGraphLocalVisualizer(DetLocalVisualizer):
                 boxstyle='round'))
 
     def _draw_image_panel(self, image: np.ndarray, graph: DrawnGraph,
-                          scale: float) -> np.ndarray:
-        """The image with boxes and relation arrows."""
+                          scale: np.ndarray) -> np.ndarray:
+        """The image with boxes and relation arrows.
+
+        ``scale`` is (4,) x, y, x, y factors from the boxes' image to
+        ``image``. A box may reach the image's right and bottom edge (x2 =
+        width), where mmengine's bounds check ends (x < width): boxes are
+        drawn clipped to the last pixel row and column.
+        """
         self.set_image(image)
         font_size = self._font_size(image.shape[0])
         colors = object_colors(len(graph.bboxes))
-        bboxes = graph.bboxes * scale
+        height, width = image.shape[:2]
+        bboxes = np.clip(graph.bboxes * scale, 0,
+                         [width - 1, height - 1] * 2).reshape(-1, 4)
         if len(graph.objects):
             self.draw_bboxes(
                 bboxes[graph.objects],
@@ -350,7 +360,8 @@ class SceneGraphLocalVisualizer(DetLocalVisualizer):
         for i, text in zip(graph.objects, self._object_texts(graph)):
             self.draw_texts(
                 text,
-                bboxes[i, :2] + self.line_width,
+                np.minimum(bboxes[i, :2] + self.line_width,
+                           [width - 1, height - 1]),
                 font_sizes=font_size,
                 colors=self.text_color,
                 bboxes=dict(
@@ -414,9 +425,12 @@ class SceneGraphLocalVisualizer(DetLocalVisualizer):
         Returns:
             np.ndarray: (H, W' + H, 3) RGB picture (see the class doc).
         """
-        scale = max(1., self.min_height / image.shape[0])
-        if scale > 1:
-            image = mmcv.imrescale(image, scale, interpolation='bilinear')
+        height, width = image.shape[:2]
+        if self.min_height > height:
+            image = mmcv.imrescale(
+                image, self.min_height / height, interpolation='bilinear')
+        # The rescaled sides are rounded: each axis has its own factor.
+        scale = np.array([image.shape[1] / width, image.shape[0] / height] * 2)
         panels = [self._draw_image_panel(image, graph, scale)]
         if self.draw_graph:
             panels.append(self._draw_graph_panel(image.shape[0], graph, title))

@@ -8,8 +8,9 @@ import pytest
 from mmengine.registry import init_default_scope
 from PIL import Image
 
-from mmsgg_rde.datasets import (DEFAULT_DICT_FILE, VG150Dataset,
-                                VG150FormatError, load_vocabulary)
+from mmsgg_rde.datasets import (DEFAULT_DICT_FILE, EmptySplitError,
+                                VG150Dataset, VG150FormatError,
+                                load_vocabulary)
 from mmsgg_rde.datasets import vg150 as vg150_module
 from mmsgg_rde.datasets import write_image_data, write_vg150_h5
 from mmsgg_rde.datasets.transforms import ImageSizeMismatchError
@@ -350,6 +351,67 @@ def test_image_data_not_aligned(vg_root):
     _write_vg(vg_root, record_ids=RECORD_IDS[:-1])
     with pytest.raises(VG150FormatError, match='line up row for row'):
         _dataset(vg_root)
+
+
+def test_num_val_images_taking_all_of_synthvg_train_is_named(tiny_synthvg):
+    # A VG-150 config (num_val_images=5000) on a small VG-format copy: the
+    # sampler once divided by the 0 images left for train.
+    h5_file = osp.join(tiny_synthvg, 'VG-SGG-with-attri.h5')
+    with h5py.File(h5_file, 'r') as f:
+        usable = int(
+            np.sum((f['split'][()] == 0) & (f['img_to_first_box'][()] >= 0)
+                   & (f['img_to_first_rel'][()] >= 0)))
+    assert 0 < usable < 5000
+    with pytest.raises(EmptySplitError) as info:
+        VG150Dataset(split='train', data_root=tiny_synthvg)
+    message = str(info.value)
+    assert message.startswith(f"Split 'train' of {h5_file} has 0 images "
+                              'after num_val_images=5000 took all '
+                              f'{usable} images')
+    assert f'Lower num_val_images below {usable}' in message
+    assert len(VG150Dataset(split='val', data_root=tiny_synthvg)) == usable
+
+
+@pytest.mark.parametrize('split, kwargs, edit, expected', [
+    ('train', dict(num_val_images=4), None,
+     "Split 'train' of {h5} has 0 images after num_val_images=4 took all 4 "
+     'images with the split flag 0 and boxes and relations for val.'),
+    ('train', dict(num_val_images=3, filter_non_overlap=True), None,
+     "Split 'train' of {h5} has 0 images after filter_non_overlap=True "
+     'dropped all 1: none has a relation between overlapping boxes.'),
+    ('test', {}, ('img_to_first_rel', 6),
+     "Split 'test' of {h5} has 0 images: none of the 2 images with the split "
+     'flag 2 has boxes and relations (filter_empty_rels=True drops images '
+     'without relations).'),
+    ('test', {}, ('split', None),
+     "Split 'test' of {h5} has 0 images: no image of the file has the test "
+     'split flag 2.'),
+])
+def test_empty_split_names_what_emptied_it(vg_root, split, kwargs, edit,
+                                           expected):
+    h5_file = osp.join(vg_root, 'VG-SGG-with-attri.h5')
+    if edit is not None:
+        key, row = edit
+        with h5py.File(h5_file, 'r') as f:
+            value = f[key][()]
+        if row is None:
+            value[:] = 0
+        else:
+            value[row] = -1
+        _edit_h5(vg_root, key, value)
+    with pytest.raises(EmptySplitError) as info:
+        _dataset(vg_root, split, **kwargs)
+    assert str(info.value).startswith(expected.format(h5=h5_file))
+
+
+def test_statistics_of_an_empty_train_split_say_so(vg_root):
+    val = _dataset(vg_root, 'val', num_val_images=4)
+    assert len(val) == 4
+    with pytest.raises(
+            EmptySplitError,
+            match="statistics are counted on the train split .* "
+            "Split 'train' .* num_val_images=4"):
+        val.get_statistics()
 
 
 def test_bad_split(vg_root):

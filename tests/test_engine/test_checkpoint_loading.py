@@ -148,3 +148,52 @@ def test_missing_checkpoint_keeps_mmengine_error(tmp_path):
     path = str(tmp_path / 'missing.pth')
     with pytest.raises(FileNotFoundError, match='missing.pth'):
         _load_checkpoint(path)
+
+
+def _save_run_checkpoints(work_dir, iterations, cut, zipfile=True):
+    """``iter_<i>.pth`` for each iteration (those in ``cut`` cut to a third)
+    and ``last_checkpoint`` naming the last, as the CheckpointHook does."""
+    paths = {}
+    for i in iterations:
+        path = str(work_dir / f'iter_{i}.pth')
+        torch.save(
+            _stock_mmengine_checkpoint(),
+            path,
+            _use_new_zipfile_serialization=zipfile)
+        if i in cut:
+            with open(path, 'rb') as f:
+                data = f.read()
+            with open(path, 'wb') as f:
+                f.write(data[:len(data) // 3])
+        paths[i] = path
+    (work_dir / 'last_checkpoint').write_text(paths[iterations[-1]])
+    return paths
+
+
+@pytest.mark.parametrize('zipfile', [True, False])
+def test_truncated_last_checkpoint_names_the_intact_one(tmp_path, zipfile):
+    # iter_10 is newer than iter_9 (by number, not by name); iter_11 is cut
+    # too.
+    paths = _save_run_checkpoints(
+        tmp_path, [2, 9, 10, 11, 12], cut={11, 12}, zipfile=zipfile)
+    register_checkpoint_loaders()
+    with pytest.raises(CheckpointReadError) as info:
+        _load_checkpoint(paths[12])
+    message = str(info.value)
+    assert f'Cannot load checkpoint "{paths[12]}"' in message
+    assert f'last_checkpoint in {tmp_path} names this file.' in message
+    assert (f'The newest intact checkpoint there is "{paths[10]}": resume '
+            f'from it with `--resume {paths[10]}`') in message
+    # The named checkpoint loads.
+    assert _load_checkpoint(paths[10])['meta']['iter'] == 2
+
+
+def test_no_intact_checkpoint_beside_a_truncated_one(tmp_path):
+    paths = _save_run_checkpoints(tmp_path, [1, 2], cut={1, 2})
+    (tmp_path / 'notes.pth').write_text('not a checkpoint name')
+    register_checkpoint_loaders()
+    with pytest.raises(CheckpointReadError) as info:
+        _load_checkpoint(paths[1])
+    message = str(info.value)
+    assert message.endswith('Get the file again.')
+    assert '--resume' not in message

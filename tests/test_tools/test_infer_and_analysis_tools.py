@@ -13,9 +13,12 @@ import mmcv
 import pytest
 import torch
 from mmdet.models.backbones import ResNet
+from mmengine.fileio import dump, load
 from mmengine.logging import MMLogger
 from mmengine.runner import CheckpointLoader
 
+from mmsgg_rde.datasets import DEFAULT_DICT_FILE
+from mmsgg_rde.evaluation import PredicateCountsNotFoundError
 from mmsgg_rde.utils import DEBUG_ENV
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -210,6 +213,8 @@ def test_analysis_plots(tested, tiny_sgg_config, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert 'A R@20' in printed and 'difference' in printed
     assert 'head mR@20' in printed
+    assert printed.startswith('Training frequencies: the train split '
+                              f'statistics of {tiny_sgg_config}\n')
     single = tmp_path / 'recall.png'
     assert run_main('analysis_tools/predicate_recall.py',
                     [results, '--out', single]) == 0
@@ -220,3 +225,52 @@ def test_analysis_plots(tested, tiny_sgg_config, tmp_path, capsys):
     height, width = mmcv.imread(str(matrix)).shape[:2]
     assert height > 600 and width > 600
     assert 'GT relations:' in capsys.readouterr().out
+
+
+def _train_counts_printed(table: str) -> dict:
+    """``predicate: train count`` of predicate_recall.py's table."""
+    counts = {}
+    for line in table.splitlines():
+        cells = [cell.strip() for cell in line.strip('|').split('|')]
+        if len(cells) > 3 and cells[2].isdigit():
+            counts[cells[0]] = int(cells[2])
+    return counts
+
+
+def test_analysis_tools_take_the_counts_of_the_results_dataset(
+        tested, tiny_synthvg, tmp_path, capsys):
+    # SynthVG has VG-150's predicate names but its own counts: without
+    # --dict-file they once came from VG-150's dicts file, silently.
+    _, results, _ = tested
+    dict_file = osp.join(
+        osp.abspath(tiny_synthvg), 'VG-SGG-dicts-with-attri.json')
+    with open(dict_file) as f:
+        synthvg_counts = json.load(f)['predicate_count']
+    with open(DEFAULT_DICT_FILE) as f:
+        assert json.load(f)['predicate_count'] != synthvg_counts
+    for script in ('predicate_recall.py', 'confusion_matrix.py'):
+        assert run_main(f'analysis_tools/{script}',
+                        [results, '--out', tmp_path / 'chart.png']) == 0
+        printed = capsys.readouterr().out
+        assert printed.startswith(
+            f'Training frequencies: the predicate_count of {dict_file}\n')
+    assert run_main('analysis_tools/predicate_recall.py',
+                    [results, '--out', tmp_path / 'chart.png']) == 0
+    assert _train_counts_printed(capsys.readouterr().out) == synthvg_counts
+
+    # Results whose images are elsewhere: say what to pass.
+    data = load(results)
+    for sample in data['results']:
+        sample['img_path'] = str(tmp_path / 'VG_100K' /
+                                 osp.basename(sample['img_path']))
+    moved = str(tmp_path / 'moved.pkl')
+    dump(data, moved)
+    with pytest.raises(PredicateCountsNotFoundError) as info:
+        run_main('analysis_tools/predicate_recall.py',
+                 [moved, '--out', tmp_path / 'chart.png'])
+    assert 'pass --config CONFIG' in str(info.value)
+    assert '--dict-file FILE' in str(info.value)
+    assert run_main('analysis_tools/predicate_recall.py', [
+        moved, '--out', tmp_path / 'chart.png', '--dict-file', dict_file
+    ]) == 0
+    assert _train_counts_printed(capsys.readouterr().out) == synthvg_counts

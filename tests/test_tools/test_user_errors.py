@@ -13,6 +13,7 @@ import torch
 from mmdet.models.backbones import ResNet
 from mmengine.runner.checkpoint import _load_checkpoint
 
+from mmsgg_rde.datasets import EmptySplitError
 from mmsgg_rde.engine import CheckpointMismatchError, CheckpointReadError
 from mmsgg_rde.utils import DEBUG_ENV
 
@@ -91,3 +92,38 @@ def test_test_names_a_truncated_checkpoint(demo_config, run_tool, tmp_path):
                  [demo_config, path, '--work-dir',
                   str(tmp_path / 'work')])
     assert f'Cannot load checkpoint "{path}"' in str(info.value)
+
+
+def test_train_names_the_setting_that_empties_the_train_split(
+        demo_config, run_tool, tmp_path):
+    # VG-150's num_val_images on a small VG-format copy once ended in a
+    # ZeroDivisionError of mmengine's sampler.
+    with pytest.raises(EmptySplitError) as info:
+        run_tool(
+            'train', [demo_config, '--work-dir',
+                      str(tmp_path)],
+            cfg_options=['train_dataloader.dataset.num_val_images=5000'])
+    assert "Split 'train' of " in str(info.value)
+    assert 'num_val_images=5000' in str(info.value)
+
+
+def test_resume_names_the_intact_checkpoint_before_a_cut_one(
+        toy_config, run_tool, tmp_path):
+    work_dir = str(tmp_path)
+    run_tool('train', [toy_config, '--work-dir', work_dir])
+    last = osp.join(work_dir, 'iter_4.pth')
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        assert f.read().strip() == last
+    with open(last, 'rb') as f:
+        data = f.read()
+    with open(last, 'wb') as f:
+        f.write(data[:len(data) // 2])
+
+    with pytest.raises(CheckpointReadError) as info:
+        run_tool('train', [toy_config, '--work-dir', work_dir, '--resume'])
+    intact = osp.join(work_dir, 'iter_2.pth')
+    assert f'`--resume {intact}`' in str(info.value)
+    # The advice works.
+    run_tool('train', [toy_config, '--work-dir', work_dir, '--resume', intact])
+    assert torch.load(osp.join(work_dir, 'start_state.pth'))['iter'] == 2
+    assert _load_checkpoint(last)['meta']['iter'] == 4

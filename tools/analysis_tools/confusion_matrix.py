@@ -13,10 +13,10 @@ import sys
 import numpy as np
 
 import mmsgg_rde  # noqa: F401  (registers all modules)
-from mmsgg_rde.datasets import DEFAULT_DICT_FILE
 from mmsgg_rde.evaluation import (load_scene_graph_results,
                                   predicate_confusion_matrix,
-                                  training_predicate_counts)
+                                  results_training_counts)
+from mmsgg_rde.utils import run_cli
 from mmsgg_rde.visualization import plot_confusion_matrix
 
 
@@ -34,8 +34,8 @@ def parse_args() -> argparse.Namespace:
         '--config', help='order by training frequencies of its train split')
     parser.add_argument(
         '--dict-file',
-        default=DEFAULT_DICT_FILE,
-        help='dicts file whose predicate_count gives the order')
+        help='dicts file whose predicate_count gives the order (default: '
+        'the dicts file of the dataset of the results)')
     return parser.parse_args()
 
 
@@ -44,7 +44,8 @@ def main() -> int:
     args = parse_args()
     data = load_scene_graph_results(args.results)
     predicates = list(data['dataset_meta']['predicates'])
-    counts = training_predicate_counts(predicates, args.dict_file, args.config)
+    counts, source = results_training_counts(data, args.dict_file, args.config)
+    print(f'Training frequencies: {source}')
     matrix = predicate_confusion_matrix(data, args.iou_thr)
     order = np.lexsort((np.arange(len(counts)), -np.asarray(counts)))
     plot_confusion_matrix(
@@ -66,4 +67,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_cli(lambda: sys.exit(main()))

@@ -8,7 +8,8 @@ bars are side by side and a second panel shows the difference::
         --labels Motifs Motifs+RDE --k 50 --out recall.png
 
 Training frequencies: the train split statistics of ``--config``, else the
-``predicate_count`` of ``--dict-file`` (default: VG-150's).
+``predicate_count`` of ``--dict-file``, else that of the dicts file of the
+dataset the results come from (beside its images); the tool prints which.
 """
 import argparse
 import sys
@@ -16,10 +17,10 @@ import sys
 from terminaltables import AsciiTable
 
 import mmsgg_rde  # noqa: F401  (registers all modules)
-from mmsgg_rde.datasets import DEFAULT_DICT_FILE
 from mmsgg_rde.evaluation import (GROUP_NAMES, frequency_groups,
                                   load_scene_graph_results, predicate_recalls,
-                                  training_predicate_counts)
+                                  results_training_counts)
+from mmsgg_rde.utils import run_cli
 from mmsgg_rde.visualization import plot_predicate_recalls
 
 
@@ -36,8 +37,8 @@ def parse_args() -> argparse.Namespace:
         '--config', help='count training frequencies on its train split')
     parser.add_argument(
         '--dict-file',
-        default=DEFAULT_DICT_FILE,
-        help='dicts file whose predicate_count gives the frequencies')
+        help='dicts file whose predicate_count gives the frequencies '
+        '(default: the dicts file of the dataset of the results)')
     return parser.parse_args()
 
 
@@ -64,7 +65,9 @@ def main() -> int:
     recalls = {}
     for label, data in zip(labels, files):
         recalls[label], num_gt = predicate_recalls(data, args.k)
-    counts = training_predicate_counts(predicates, args.dict_file, args.config)
+    counts, source = results_training_counts(files[0], args.dict_file,
+                                             args.config)
+    print(f'Training frequencies: {source}')
     groups = frequency_groups(counts)
     order = plot_predicate_recalls(predicates, recalls, counts, groups,
                                    args.out, args.k)
@@ -95,4 +98,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_cli(lambda: sys.exit(main()))

@@ -20,6 +20,9 @@ test_cfg = dict(type='TestLoop', fp16=False)
 
 optim_wrapper = dict(
     type='OptimWrapper',
+    # mmengine's default constructor, logging one line about the parameter
+    # groups instead of one per option of each parameter.
+    constructor='SummaryOptimWrapperConstructor',
     optimizer=dict(type='SGD', lr=0.12, momentum=0.9, weight_decay=1e-4),
     paramwise_cfg=dict(custom_keys=dict(bias=dict(decay_mult=0.))),
     clip_grad=dict(max_norm=5, norm_type=2))

@@ -84,6 +84,11 @@ class SceneGraphRCNN(TwoStageDetector):
             SGCls and SGDet refuse to train on a detector whose weights
             came from neither this file nor ``load_from``/``resume``: its
             detections are random and the relation losses are zero.
+        detector_config (str, optional): The config that trains the
+            detector of ``detector_checkpoint`` (e.g. SynthVG's), named by
+            the errors about a missing detector. None: a VG-150 detector
+            (the benchmark's, converted, or
+            configs/detectors/faster-rcnn_x101-32x8d_fpn_vg150_sgb.py).
         train_detector (bool): Add the detector's own RPN and box losses to
             the training losses (needs ``freeze_detector=False``), so that
             SGCls/SGDet can train on a detector without a checkpoint, as in
@@ -107,6 +112,7 @@ class SceneGraphRCNN(TwoStageDetector):
                  roi_head: OptConfigType = None,
                  freeze_detector: bool = True,
                  detector_checkpoint: Optional[str] = None,
+                 detector_config: Optional[str] = None,
                  train_detector: bool = False,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
@@ -143,6 +149,7 @@ class SceneGraphRCNN(TwoStageDetector):
         self.relation_head = MODELS.build(relation_head)
         self.freeze_detector = freeze_detector
         self.detector_checkpoint = detector_checkpoint
+        self.detector_config = detector_config
         self.train_detector = train_detector
         # Whether detector weights came from a checkpoint; checked once by
         # the first loss() (after the runner's load_from / resume).
@@ -173,6 +180,15 @@ class SceneGraphRCNN(TwoStageDetector):
         if self.detector_checkpoint is not None:
             self.load_detector(self.detector_checkpoint)
 
+    def _detector_sources(self) -> str:
+        """Where this model's detector checkpoint comes from, for errors."""
+        if self.detector_config is None:
+            return f'a VG-150 detector in mmdet format: {DETECTOR_SOURCES}'
+        name = osp.splitext(osp.basename(self.detector_config))[0]
+        return (f'the detector of {self.detector_config}: train it with '
+                f'`python tools/train.py {self.detector_config}` (it saves '
+                f'work_dirs/{name}/iter_<n>.pth)')
+
     def load_detector(self, filename: str) -> None:
         """Load an mmdet two-stage detector checkpoint into the detector.
 
@@ -182,8 +198,7 @@ class SceneGraphRCNN(TwoStageDetector):
         if '://' not in filename and not osp.isfile(osp.expanduser(filename)):
             raise DetectorCheckpointNotFoundError(
                 f'model.detector_checkpoint "{filename}" does not exist. It '
-                'is a VG-150 detector in mmdet format: '
-                f'{DETECTOR_SOURCES}; then set '
+                f'is {self._detector_sources()}; then set '
                 'model.detector_checkpoint=PATH (--cfg-options).')
         checkpoint = CheckpointLoader.load_checkpoint(
             filename, map_location='cpu', logger='current')
@@ -246,8 +261,8 @@ class SceneGraphRCNN(TwoStageDetector):
                 'trained weights (model.detector_checkpoint is None and no '
                 'load_from/resume checkpoint held detector weights), so its '
                 'detections are random and the relation losses would be '
-                'zero. Set model.detector_checkpoint=PATH to a VG-150 '
-                f'detector ({DETECTOR_SOURCES}); for a demo, set '
+                'zero. Set model.detector_checkpoint=PATH to '
+                f'{self._detector_sources()}; for a demo, set '
                 'model.train_detector=True and model.freeze_detector=False '
                 'to train it with the relation head.')
         elif self.freeze_detector:

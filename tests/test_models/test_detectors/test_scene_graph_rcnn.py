@@ -383,6 +383,46 @@ def test_missing_detector_checkpoint_says_where_it_comes_from(tmp_path):
     assert 'faster-rcnn_x101-32x8d_fpn_vg150_sgb.py' in message
 
 
+REPO_ROOT = osp.join(osp.dirname(__file__), '..', '..', '..')
+SYNTHVG_DETECTOR = 'configs/detectors/faster-rcnn_r18-w16_fpn_synthvg.py'
+
+
+@pytest.mark.parametrize('config, synthvg', [
+    ('configs/demo/motifs_demo_det_sgdet.py', True),
+    ('configs/rde/vctree_rde_demo_det_sgcls.py', True),
+    ('configs/motifs/motifs_x101_fpn_sgdet_vg150.py', False),
+    ('configs/rde/imp_rde_sgcls.py', False),
+])
+def test_missing_detector_advice_fits_the_config(tmp_path, config, synthvg):
+    detector_config = Config.fromfile(osp.join(
+        REPO_ROOT, config)).model.get('detector_config')
+    cfg = tiny_model_cfg('sgdet')
+    cfg.detector_config = detector_config
+    messages = []
+    model = MODELS.build(cfg)
+    with pytest.raises(DetectorCheckpointNotFoundError) as info:
+        model.load_detector(str(tmp_path / 'detector.pth'))
+    messages.append(str(info.value))
+    model.init_weights()
+    model.train()
+    with pytest.raises(DetectorNotLoadedError) as info:
+        model(**make_batch(model, True), mode='loss')
+    messages.append(str(info.value))
+    for message in messages:
+        assert 'model.detector_checkpoint=PATH' in message
+        if synthvg:
+            assert osp.isfile(osp.join(REPO_ROOT, SYNTHVG_DETECTOR))
+            assert (f'the detector of {SYNTHVG_DETECTOR}: train it with '
+                    f'`python tools/train.py {SYNTHVG_DETECTOR}` (it saves '
+                    'work_dirs/faster-rcnn_r18-w16_fpn_synthvg/'
+                    'iter_<n>.pth)') in message
+            assert 'VG-150' not in message
+        else:
+            assert 'a VG-150 detector' in message
+            assert 'tools/model_converters/sgb_to_mmdet.py' in message
+            assert 'synthvg' not in message
+
+
 def test_sgdet_training_detections_carry_gt_labels():
     model = build_model('sgdet', freeze_detector=True)
     data = make_batch(model, True)

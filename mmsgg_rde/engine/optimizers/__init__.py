@@ -1,0 +1,4 @@
+"""Optimizer wrapper constructors of mmsgg_rde."""
+from .summary_constructor import SummaryOptimWrapperConstructor
+
+__all__ = ['SummaryOptimWrapperConstructor']
