@@ -22,15 +22,16 @@ Timing: each mode runs in its own process, which builds both models and
 times ``model.test_step`` (data preprocessor and predict) on
 ``--batch-size`` images, the two models alternating (A B, then B A, ...) so
 that both see the same state of a shared machine. Warm-up rounds go on until
-the last ``--settle-window`` times of each model lie within
-``--settle-tol`` of their median (at least ``--min-warmup``, at most
-``--max-warmup`` rounds; the output says whether they settled), then
-``--iters`` timed rounds. Reported per model: images/s of the median time,
-with the interquartile range and min-max of the per-batch images/s; per
-mode: the RDE/plain time ratio, the median (and IQR) of the per-round
-ratios. RDE is training-only, so that ratio should be 1 up to noise. One
-warm-up batch is not enough: the first batches of a model are several
-times slower (lazy initialisation, allocator growth, CPU caches).
+each model's times stop trending: the median of its last
+``--settle-window`` times is within ``--settle-tol`` of the median of the
+``--settle-window`` before (at least ``--min-warmup`` rounds, at most
+``--max-warmup`` rounds and ``--max-warmup-s`` seconds; the output says
+whether they settled, and the first batch's time), then ``--iters`` timed
+rounds. Reported per model: images/s of the median time, with the
+interquartile range and min-max of the per-batch images/s; per mode: the
+RDE/plain time ratio, the median (and IQR) of the per-round ratios. RDE is
+training-only, so that ratio should be 1 up to noise; one warm-up batch in a
+process per model, as this script had, gave 8-13x (issue 20).
 
 Peak memory: on CUDA, per model, its parameters and buffers plus the most
 ``torch.cuda`` allocated on top of what was allocated before its batches;
@@ -133,13 +134,14 @@ def time_batch(model: torch.nn.Module, batch: dict,
 
 
 def settled(seconds: List[float], window: int, tol: float) -> bool:
-    """Whether the last ``window`` times lie within ``tol`` of their
-    median."""
-    last = seconds[-window:]
-    if len(last) < window:
+    """Whether the warm-up trend is over: the median of the last ``window``
+    times is within ``tol`` of the median of the ``window`` before (the
+    noise of a shared machine stays; it is reported as the spread)."""
+    if len(seconds) < 2 * window:
         return False
-    median = statistics.median(last)
-    return max(abs(t - median) for t in last) <= tol * median
+    last = statistics.median(seconds[-window:])
+    before = statistics.median(seconds[-2 * window:-window])
+    return abs(last - before) <= tol * before
 
 
 def quartiles(values: List[float]) -> tuple:
@@ -165,8 +167,10 @@ def run_mode(mode: str, args: argparse.Namespace,
     peak_mb = {name: 0. for name in NAMES}
     shapes = {}
     with torch.no_grad():
-        rounds = 0
-        while rounds < args.max_warmup:
+        rounds, start = 0, time.perf_counter()
+        while rounds < args.min_warmup or (
+                rounds < args.max_warmup
+                and time.perf_counter() - start < args.max_warmup_s):
             order = NAMES if rounds % 2 == 0 else NAMES[::-1]
             for name in order:
                 warmup[name].append(
@@ -196,6 +200,8 @@ def run_mode(mode: str, args: argparse.Namespace,
               rss_before) / 2**10
     result = dict(
         warmup_rounds=rounds,
+        first_s={name: warmup[name][0] if warmup[name] else None
+                 for name in NAMES},
         settled=all(
             settled(warmup[name], args.settle_window, args.settle_tol)
             for name in NAMES),
@@ -234,19 +240,28 @@ def main() -> None:
         default=10,
         help='timed batches per model')
     parser.add_argument(
-        '--min-warmup', type=int, default=5, help='warm-up rounds, at least')
+        '--min-warmup', type=int, default=3, help='warm-up rounds, at least')
     parser.add_argument(
-        '--max-warmup', type=int, default=50, help='warm-up rounds, at most')
+        '--max-warmup',
+        type=int,
+        default=30,
+        help='warm-up rounds, at most ...')
+    parser.add_argument(
+        '--max-warmup-s',
+        type=float,
+        default=120.,
+        help='... and seconds of warm-up, at most')
     parser.add_argument(
         '--settle-window',
         type=int,
-        default=5,
-        help='warm-up ends when this many last times of each model ...')
+        default=3,
+        help='warm-up ends when the median of the last this many times of '
+        'each model ...')
     parser.add_argument(
         '--settle-tol',
         type=float,
         default=0.1,
-        help='... lie within this fraction of their median')
+        help='... is within this fraction of the median of the ones before')
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument(
         '--image-size', type=int, nargs=2, help='W H (default: per --size)')
@@ -284,11 +299,14 @@ def main() -> None:
         state = ('settled' if result['settled'] else
                  f'NOT settled within {args.settle_tol:.0%}: read the '
                  'figures as noise')
+        first = ', '.join(
+            f'{name} {result["first_s"][name]:.3f} s'
+            for name in NAMES if result['first_s'][name] is not None)
         notes.append(
             f'{mode}: Motifs+RDE / Motifs time per batch, median of '
             f'{len(result["ratios"])} paired rounds {median:.3f} '
             f'(IQR {q1:.3f}-{q3:.3f}); warm-up {result["warmup_rounds"]} '
-            f'rounds, {state}')
+            f'rounds, {state}' + (f'; first batch {first}' if first else ''))
     device = (
         torch.cuda.get_device_name(args.device)
         if cuda else f'CPU, {args.threads} threads')
