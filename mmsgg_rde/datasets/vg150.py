@@ -537,8 +537,8 @@ class VG150Dataset(BaseDetDataset):
             lines = '\n'.join(f'  - {name}: expected at "{path}"'
                               for path, name in missing)
             raise FileNotFoundError(
-                f'VG150Dataset ({self.split}): missing VG-150 files:\n'
-                f'{lines}\n{self._missing_files_advice()}')
+                f'VG150Dataset ({self.split}): missing files (VG-150 '
+                f'layout):\n{lines}\n{self._missing_files_advice()}')
 
     def _missing_files_advice(self) -> str:
         """Where the files come from and how to point the config at them."""

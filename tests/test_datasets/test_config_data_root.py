@@ -93,6 +93,7 @@ def test_missing_synthvg_says_how_to_make_it_and_point_at_it(
     assert 'mim run mmsgg_rde make_synthvg --out DIR' in message
     assert extra in message
     assert 'Download the VG-150' not in message
+    assert 'missing files (VG-150 layout)' in message
     assert f'(relative to the current folder, {elsewhere})' in message
     name = 'synthvg_biased' if config == BIASED_DEMO else 'synthvg'
     assert f'$MMSGG_RDE_DATA/{name}/' in message
