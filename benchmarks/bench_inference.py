@@ -168,13 +168,12 @@ def run_mode(mode: str, args: argparse.Namespace,
     shapes = {}
     with torch.no_grad():
         rounds, start = 0, time.perf_counter()
-        while rounds < args.min_warmup or (
-                rounds < args.max_warmup
-                and time.perf_counter() - start < args.max_warmup_s):
+        while rounds < args.min_warmup or (rounds < args.max_warmup
+                                           and time.perf_counter() - start
+                                           < args.max_warmup_s):
             order = NAMES if rounds % 2 == 0 else NAMES[::-1]
             for name in order:
-                warmup[name].append(
-                    time_batch(models[name], batch, device)[0])
+                warmup[name].append(time_batch(models[name], batch, device)[0])
             rounds += 1
             if rounds >= args.min_warmup and all(
                     settled(warmup[name], args.settle_window, args.settle_tol)
@@ -193,15 +192,18 @@ def run_mode(mode: str, args: argparse.Namespace,
                         peak_mb[name],
                         (torch.cuda.max_memory_allocated(device) - before) /
                         2**20)
-                shapes[name] = (
-                    np.mean([len(p.pred_instances) for p in preds]),
-                    np.mean([len(p.pred_relations) for p in preds]))
+                shapes[name] = (np.mean([len(p.pred_instances)
+                                         for p in preds]),
+                                np.mean([len(p.pred_relations)
+                                         for p in preds]))
     rss_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss -
               rss_before) / 2**10
     result = dict(
         warmup_rounds=rounds,
-        first_s={name: warmup[name][0] if warmup[name] else None
-                 for name in NAMES},
+        first_s={
+            name: warmup[name][0] if warmup[name] else None
+            for name in NAMES
+        },
         settled=all(
             settled(warmup[name], args.settle_window, args.settle_tol)
             for name in NAMES),
@@ -219,8 +221,8 @@ def run_mode(mode: str, args: argparse.Namespace,
             images_per_s=args.batch_size / statistics.median(seconds[name]),
             quartiles=quartiles(images_per_s),
             range=(min(images_per_s), max(images_per_s)),
-            peak_mb=(model_mb + peak_mb[name]
-                     if device.type == 'cuda' else rss_mb),
+            peak_mb=(model_mb +
+                     peak_mb[name] if device.type == 'cuda' else rss_mb),
             objects=shapes[name][0],
             pairs=shapes[name][1],
             params=sum(p.numel() for p in model.parameters()) / 1e6)
@@ -290,8 +292,7 @@ def main() -> None:
             r = result[name]
             rows.append(
                 (mode, name, f'{r["images_per_s"]:.3f}',
-                 '{:.3f}-{:.3f}'.format(r['quartiles'][0],
-                                        r['quartiles'][2]),
+                 '{:.3f}-{:.3f}'.format(r['quartiles'][0], r['quartiles'][2]),
                  '{:.3f}-{:.3f}'.format(*r['range']), f'{r["peak_mb"]:.0f}',
                  f'{r["objects"]:.0f}', f'{r["pairs"]:.0f}',
                  f'{r["params"]:.1f}'))
@@ -299,9 +300,9 @@ def main() -> None:
         state = ('settled' if result['settled'] else
                  f'NOT settled within {args.settle_tol:.0%}: read the '
                  'figures as noise')
-        first = ', '.join(
-            f'{name} {result["first_s"][name]:.3f} s'
-            for name in NAMES if result['first_s'][name] is not None)
+        first = ', '.join(f'{name} {result["first_s"][name]:.3f} s'
+                          for name in NAMES
+                          if result['first_s'][name] is not None)
         notes.append(
             f'{mode}: Motifs+RDE / Motifs time per batch, median of '
             f'{len(result["ratios"])} paired rounds {median:.3f} '

@@ -2,11 +2,13 @@
 and ``import mmsgg_rde`` without mmcv says what to install.
 
 A new virtual environment, pip's resolver alone (no ``--no-deps``, no
-``tools/install.sh``), then ``import mmsgg_rde, mmcv.ops, mmdet`` and a
-two-iteration ``mim train`` of a demo config from another folder, with
-``MMSGG_RDE_DATA`` pointing at a tiny SynthVG. torch is held to the version
-running these tests (here the CPU wheel, not PyPI's CUDA build of several
-GB); everything else is what the requirement files declare.
+``tools/install.sh``), then ``import mmsgg_rde, mmcv.ops, mmdet``, a tiny
+SynthVG made with ``mim run mmsgg_rde make_synthvg`` and a two-iteration
+``mim train`` of a demo config, both from another folder, with
+``MMSGG_RDE_DATA`` pointing at that SynthVG's parent folder. torch is held
+to the version running these tests (here the CPU wheel, not PyPI's CUDA
+build of several GB); everything else is what the requirement files
+declare.
 
 Marked ``slow`` (pip installs the whole stack: minutes) and deselected by
 default (setup.cfg); run it with
@@ -41,12 +43,10 @@ def _copy_checkout(dst: str) -> None:
             shutil.copy(src, osp.join(dst, name))
 
 
-def _run(cmd: List[str], cwd: str, env: Dict[str, str],
-         timeout: int) -> str:
+def _run(cmd: List[str], cwd: str, env: Dict[str, str], timeout: int) -> str:
     """Run ``cmd``; fail the test with its output unless it succeeds."""
     proc = subprocess.run(
-        cmd, cwd=cwd, env=env, capture_output=True, text=True,
-        timeout=timeout)
+        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     output = proc.stdout + proc.stderr
     if proc.returncode != 0:
         pytest.fail(f'{" ".join(cmd)} exited with {proc.returncode}:\n'
@@ -73,8 +73,7 @@ def test_import_without_mmcv_says_what_to_install():
 
 
 @pytest.mark.slow
-def test_pip_install_mmcv_lite_and_mim_extras_into_a_new_venv(
-        tiny_synthvg, tmp_path):
+def test_pip_install_mmcv_lite_and_mim_extras_into_a_new_venv(tmp_path):
     src, venv = str(tmp_path / 'src'), str(tmp_path / 'venv')
     elsewhere = tmp_path / 'elsewhere'
     elsewhere.mkdir()
@@ -108,9 +107,12 @@ def test_pip_install_mmcv_lite_and_mim_extras_into_a_new_venv(
         assert int(versions[1].split('.')[0]) < 2, versions
         assert int(versions[2].split('.')[0]) < 81, versions
 
+        mim = osp.join(venv, 'bin', 'mim')
         data = tmp_path / 'data'
-        data.mkdir()
-        os.symlink(tiny_synthvg, data / 'synthvg')
+        _run([
+            mim, 'run', 'mmsgg_rde', 'make_synthvg', '--out',
+            str(data / 'synthvg'), '--size', 'tiny', '--seed', '0'
+        ], str(elsewhere), env, RUN_TIMEOUT_S)
         options = [
             'train_cfg.max_iters=2', 'default_hooks.checkpoint.interval=2',
             'val_cfg=None', 'val_dataloader=None', 'val_evaluator=None',
@@ -123,11 +125,9 @@ def test_pip_install_mmcv_lite_and_mim_extras_into_a_new_venv(
         ]
         work_dir = str(tmp_path / 'work')
         output = _run([
-            osp.join(venv, 'bin', 'mim'), 'train', 'mmsgg_rde',
-            'motifs_rde_demo_predcls.py', '--work-dir', work_dir,
-            '--cfg-options', *options
-        ], str(elsewhere), dict(env, MMSGG_RDE_DATA=str(data)),
-                      RUN_TIMEOUT_S)
+            mim, 'train', 'mmsgg_rde', 'motifs_rde_demo_predcls.py',
+            '--work-dir', work_dir, '--cfg-options', *options
+        ], str(elsewhere), dict(env, MMSGG_RDE_DATA=str(data)), RUN_TIMEOUT_S)
         assert osp.isfile(osp.join(work_dir, 'iter_2.pth')), output[-3000:]
         assert osp.join(venv, 'lib') in output  # the installed tools/train.py
     finally:

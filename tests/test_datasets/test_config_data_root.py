@@ -45,8 +45,8 @@ def _test_dataset(cfg: Config) -> VG150Dataset:
 
 def test_data_root_defaults_to_the_current_folder(elsewhere):
     for config, name in ((RDE_DEMO, 'synthvg'), (DETECTOR_DEMO, 'synthvg'),
-                         (BIASED_DEMO, 'synthvg_biased'),
-                         (VG150_CONFIG, 'vg150')):
+                         (BIASED_DEMO, 'synthvg_biased'), (VG150_CONFIG,
+                                                           'vg150')):
         cfg = Config.fromfile(config)
         for loader in LOADERS:
             assert cfg[loader].dataset.data_root == f'data/{name}/', config
@@ -54,8 +54,8 @@ def test_data_root_defaults_to_the_current_folder(elsewhere):
         'data/glove/'
 
 
-def test_data_root_from_the_environment_in_any_folder(
-        elsewhere, tiny_synthvg, tmp_path, monkeypatch):
+def test_data_root_from_the_environment_in_any_folder(elsewhere, tiny_synthvg,
+                                                      tmp_path, monkeypatch):
     data = tmp_path / 'datasets'
     data.mkdir()
     os.symlink(tiny_synthvg, data / 'synthvg')

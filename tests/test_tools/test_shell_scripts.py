@@ -87,21 +87,21 @@ def test_gpu_check_without_wheels_says_how_to_prepare_them(tmp_path):
                             '.whl and carry .whl'),
                            (['--wheels', str(empty)],
                             f'no wheels (*.whl) in {empty}; prepare them')):
-        proc = subprocess.run(
-            ['bash', 'tools/gpu_check.sh', '--work-dir',
-             str(tmp_path / 'work'), *args],
-            cwd=root,
-            env=_bare_shell_env(tmp_path),
-            capture_output=True,
-            text=True,
-            timeout=60)
+        proc = subprocess.run([
+            'bash', 'tools/gpu_check.sh', '--work-dir',
+            str(tmp_path / 'work'), *args
+        ],
+                              cwd=root,
+                              env=_bare_shell_env(tmp_path),
+                              capture_output=True,
+                              text=True,
+                              timeout=60)
         assert proc.returncode == 2, proc.stdout + proc.stderr
         assert expected in proc.stdout, proc.stdout + proc.stderr
 
 
 @pytest.mark.slow
-def test_gpu_check_dry_run_on_a_fresh_clone_modifies_no_environment(
-        tmp_path):
+def test_gpu_check_dry_run_on_a_fresh_clone_modifies_no_environment(tmp_path):
     root = _fresh_clone(str(tmp_path / 'clone'))
     target = tmp_path / 'site'
     before = _environment_files()
