@@ -98,11 +98,14 @@ if __name__ == '__main__':
         python_requires='>=3.8',
         license='Apache License 2.0',
         # mmcv comes compiled (mmcv) or pure Python (mmcv-lite, with the
-        # ops of mmsgg_rde/ops): either satisfies us, so neither is required.
+        # ops of mmsgg_rde/ops): either satisfies us, so neither is required
+        # and an extra picks one; `pip install .[mmcv-lite,mim]` gives a
+        # working environment with mim (tests/test_fresh_install.py).
         install_requires=parse_requirements('requirements/runtime.txt'),
         extras_require={
             'mmcv': parse_requirements('requirements/mmcv.txt'),
             'mmcv-lite': parse_requirements('requirements/mmcv-lite.txt'),
+            'mim': parse_requirements('requirements/mim.txt'),
             'tests': parse_requirements('requirements/tests.txt')
         },
         zip_safe=False)

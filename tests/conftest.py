@@ -4,7 +4,9 @@ The tiny models of the tests spend their time in thread synchronisation
 when the machine is shared; one thread is several times faster.
 
 Tests marked ``cuda`` need a CUDA device: without one they are deselected
-(``pytest -m cuda`` selects them alone, for ``tools/gpu_check.sh``).
+(``pytest -m cuda`` selects them alone, for ``tools/gpu_check.sh``). Tests
+marked ``slow`` (minutes each: a new venv, the GPU check's dry run) are
+deselected by setup.cfg's ``addopts``; ``pytest -m slow`` selects them.
 
 ``mmsgg_rde`` is imported first: test modules import mmdet before it (isort
 order), and with mmcv-lite mmdet's models need the ops it registers.

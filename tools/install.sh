@@ -106,7 +106,6 @@ fi
 say "installing test tools, openmim and mmsgg_rde (development mode)"
 "${PIP[@]}" install -q -r "$ROOT/requirements/tests.txt" -r "$ROOT/requirements/mim.txt" \
     -r "$ROOT/requirements/runtime.txt" > "$LOG_DIR/tests.log" 2>&1 \
-    && "${PIP[@]}" install -q --no-deps openmim==0.3.9 >> "$LOG_DIR/tests.log" 2>&1 \
     || { say "failed, see $LOG_DIR/tests.log"; tail -n 20 "$LOG_DIR/tests.log"; exit 1; }
 # Development install with an egg-link, as `setup.py develop` made: mim finds
 # tools and configs under <distribution location>/mmsgg_rde/.mim, which a PEP

@@ -9,12 +9,20 @@
 #       --options annotation_bias=0.9
 _base_ = './motifs_demo_predcls.py'
 
-data_root = 'data/synthvg_biased/'
+data_root = '{{$MMSGG_RDE_DATA:data}}/synthvg_biased/'
 synthvg = dict(size='default', seed=0, annotation_bias=0.9)
+missing_files_hint = (
+    'Generate the biased SynthVG with `mim run mmsgg_rde make_synthvg --out '
+    'DIR --size default --seed 0 --options annotation_bias=0.9` (in a '
+    'checkout: python tools/dataset_converters/make_synthvg.py with the same '
+    'arguments; make demo generates it at data/synthvg_biased/).')
 
-train_dataloader = dict(dataset=dict(data_root=data_root))
-val_dataloader = dict(dataset=dict(data_root=data_root))
-test_dataloader = dict(dataset=dict(data_root=data_root))
+train_dataloader = dict(
+    dataset=dict(data_root=data_root, missing_files_hint=missing_files_hint))
+val_dataloader = dict(
+    dataset=dict(data_root=data_root, missing_files_hint=missing_files_hint))
+test_dataloader = dict(
+    dataset=dict(data_root=data_root, missing_files_hint=missing_files_hint))
 # Head/body/tail groups by this world's (annotated) predicate counts, and
 # their mean recalls among the metrics.
 val_evaluator = dict(

@@ -11,7 +11,11 @@
 #       --work-dir work_dirs/demo_all/detector
 _base_ = './faster-rcnn_x101-32x8d_fpn_vg150_sgb.py'
 
-data_root = 'data/synthvg/'
+data_root = '{{$MMSGG_RDE_DATA:data}}/synthvg/'
+missing_files_hint = (
+    'Generate SynthVG with `mim run mmsgg_rde make_synthvg --out DIR '
+    '--size default --seed 0` (in a checkout: python '
+    'tools/dataset_converters/make_synthvg.py with the same arguments).')
 img_scale = (256, 192)
 feat_channels = 32
 
@@ -70,13 +74,23 @@ train_dataloader = dict(
     batch_size=8,
     num_workers=2,
     dataset=dict(
-        data_root=data_root, num_val_images=50, pipeline=train_pipeline))
+        data_root=data_root,
+        missing_files_hint=missing_files_hint,
+        num_val_images=50,
+        pipeline=train_pipeline))
 val_dataloader = dict(
     num_workers=1,
     dataset=dict(
-        data_root=data_root, num_val_images=50, pipeline=test_pipeline))
+        data_root=data_root,
+        missing_files_hint=missing_files_hint,
+        num_val_images=50,
+        pipeline=test_pipeline))
 test_dataloader = dict(
-    num_workers=1, dataset=dict(data_root=data_root, pipeline=test_pipeline))
+    num_workers=1,
+    dataset=dict(
+        data_root=data_root,
+        missing_files_hint=missing_files_hint,
+        pipeline=test_pipeline))
 
 # The recipe's shape in 1,000 iterations: warm-up 1%, x0.1 at 60% and 90%.
 # LR 0.0025 per image (the recipe's 0.001 x 2.5) for a backbone trained from

@@ -497,6 +497,8 @@ class VG150Dataset(BaseDetDataset):
             background (see :func:`count_overlapping_pairs`).
         statistics_eps: ``eps`` of the log frequency bias.
         lazy_init: Defer loading the annotations to the first access.
+        missing_files_hint: How to get the files when they are missing
+            (e.g. SynthVG's generation command). ``None``: download VG-150.
         **kwargs: Passed to :class:`BaseDetDataset` (``data_root``,
             ``pipeline``, ``test_mode``, ``indices`` ...).
             ``serialize_data`` has no effect: the annotations are always
@@ -523,6 +525,7 @@ class VG150Dataset(BaseDetDataset):
                  statistics_must_overlap: bool = True,
                  statistics_eps: float = 1e-3,
                  lazy_init: bool = False,
+                 missing_files_hint: Optional[str] = None,
                  **kwargs) -> None:
         if split not in SPLITS:
             raise ValueError(f'VG150Dataset: split must be one of {SPLITS}, '
@@ -542,6 +545,7 @@ class VG150Dataset(BaseDetDataset):
         self.filter_non_overlap = filter_non_overlap
         self.check_images = check_images
         self.img_suffix = img_suffix
+        self.missing_files_hint = missing_files_hint
         self.statistics_cache_dir = statistics_cache_dir or osp.join(
             osp.expanduser('~'), '.cache', 'mmsgg_rde')
         self.statistics_cfg = dict(
@@ -582,14 +586,33 @@ class VG150Dataset(BaseDetDataset):
             lines = '\n'.join(f'  - {name}: expected at "{path}"'
                               for path, name in missing)
             raise FileNotFoundError(
-                f'VG150Dataset ({self.split}): missing VG-150 files:\n'
-                f'{lines}\nDownload the VG-150 files of the public scene '
-                'graph benchmark and put them under the data_root of the '
-                'dataset config (see README "Preparing VG-150"), or point '
-                'data_root / ann_file / dict_file / image_file / data_prefix '
-                'to them. A copy of the dicts file ships with mmsgg_rde: '
-                f'{DEFAULT_DICT_FILE}. To try the pipeline without VG-150, '
-                'run `make demo` (SynthVG).')
+                f'VG150Dataset ({self.split}): missing files (VG-150 '
+                f'layout):\n{lines}\n{self._missing_files_advice()}')
+
+    def _missing_files_advice(self) -> str:
+        """Where the files come from and how to point the config at them."""
+        data_root = self.data_root or ''
+        where = f'data_root "{data_root}"'
+        if not osp.isabs(data_root):
+            where += f' (relative to the current folder, {os.getcwd()})'
+        name = osp.basename(osp.normpath(data_root)) or 'DATASET'
+        if self.missing_files_hint:
+            get_files = self.missing_files_hint
+        else:
+            get_files = (
+                'Download the VG-150 files of the public scene graph '
+                'benchmark (see README "Preparing VG-150"). A copy of the '
+                f'dicts file ships with mmsgg_rde: {DEFAULT_DICT_FILE}. To '
+                'try the pipeline without VG-150, run `make demo` (SynthVG).')
+        return (
+            f'{get_files} The config reads {where}: put the files there, or '
+            'set the environment variable MMSGG_RDE_DATA to the absolute '
+            f'path of the folder holding them as {name}/ (the shipped '
+            f'configs read $MMSGG_RDE_DATA/{name}/, default ./data/{name}/), '
+            'or pass --cfg-options train_dataloader.dataset.data_root=DIR/ '
+            'val_dataloader.dataset.data_root=DIR/ '
+            'test_dataloader.dataset.data_root=DIR/ (or point ann_file / '
+            'dict_file / image_file / data_prefix to them).')
 
     def _load_vocabulary(self) -> None:
         """Put the class and predicate names of ``dict_file`` in metainfo."""

@@ -2,7 +2,15 @@
 # for quick end-to-end runs. Generate it with mmsgg_rde.datasets.synthvg.
 _base_ = './vg150_sgg.py'
 
-data_root = 'data/synthvg/'
+# $MMSGG_RDE_DATA/synthvg/ when MMSGG_RDE_DATA is set (an absolute path: the
+# configs then work from any folder, as with mim), else ./data/synthvg/.
+data_root = '{{$MMSGG_RDE_DATA:data}}/synthvg/'
+# What the error for missing files says to run (VG150Dataset); mim finds
+# tools/dataset_converters/make_synthvg.py from any folder.
+missing_files_hint = (
+    'Generate SynthVG with `mim run mmsgg_rde make_synthvg --out DIR '
+    '--size default --seed 0` (in a checkout: python '
+    'tools/dataset_converters/make_synthvg.py with the same arguments).')
 img_scale = (256, 192)
 num_val_images = 50
 # Many SynthVG predicates are defined by non-overlapping layouts (above,
@@ -33,6 +41,7 @@ train_dataloader = dict(
     num_workers=2,
     dataset=dict(
         data_root=data_root,
+        missing_files_hint=missing_files_hint,
         num_val_images=num_val_images,
         statistics_filter_non_overlap=statistics_filter_non_overlap,
         pipeline=train_pipeline))
@@ -44,6 +53,7 @@ val_dataloader = dict(
     num_workers=1,
     dataset=dict(
         data_root=data_root,
+        missing_files_hint=missing_files_hint,
         num_val_images=num_val_images,
         pipeline=test_pipeline))
 test_dataloader = dict(
@@ -51,5 +61,6 @@ test_dataloader = dict(
     num_workers=1,
     dataset=dict(
         data_root=data_root,
+        missing_files_hint=missing_files_hint,
         num_val_images=num_val_images,
         pipeline=test_pipeline))

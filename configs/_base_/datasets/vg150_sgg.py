@@ -2,7 +2,9 @@
 # Files under data_root: VG-SGG-with-attri.h5, VG-SGG-dicts-with-attri.json,
 # image_data.json and the images in VG_100K/<image_id>.jpg.
 dataset_type = 'VG150Dataset'
-data_root = 'data/vg150/'
+# $MMSGG_RDE_DATA/vg150/ when MMSGG_RDE_DATA is set (an absolute path: the
+# configs then work from any folder, as with mim), else ./data/vg150/.
+data_root = '{{$MMSGG_RDE_DATA:data}}/vg150/'
 backend_args = None
 # The benchmark's input: images decoded by PIL, shorter side 600, longer
 # side at most 1000 (its rounding, PIL bilinear), training images flipped

@@ -7,8 +7,8 @@
 # configs/detectors/faster-rcnn_x101-32x8d_fpn_vg150_sgb.py.
 # GloVe: the class embeddings start from GloVe 6B 200d vectors; download
 # http://nlp.stanford.edu/data/glove.6B.zip and unzip glove.6B.200d.txt into
-# ``glove_dir`` (data/glove/), or set embed_init='random' to learn them from
-# random init.
+# ``glove_dir`` ($MMSGG_RDE_DATA/glove/, default data/glove/), or set
+# embed_init='random' to learn them from random init.
 _base_ = ['./faster-rcnn_x101-32x8d_fpn_vg150_sgb.py']
 
 # The benchmark's pooler: RoIAlign as in its box head (not pixel-aligned,
@@ -59,7 +59,7 @@ model = dict(
             num_fcs=2,
             fc_out_channels=4096),
         embed_dim=200,
-        glove_dir='data/glove/',
+        glove_dir='{{$MMSGG_RDE_DATA:data}}/glove/',
         embed_init='glove',
         pos_embed=dict(hidden_channels=32, out_channels=128),
         hidden_dim=512,

@@ -24,4 +24,4 @@ model = dict(
             value_dim=64,
             feedforward_channels=2048,
             dropout=0.1,
-            glove_dir='data/glove/')))
+            glove_dir='{{$MMSGG_RDE_DATA:data}}/glove/')))

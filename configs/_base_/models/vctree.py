@@ -19,5 +19,5 @@ model = dict(
             embed_dim=200,
             hidden_channels=512,
             dropout=0.2,
-            glove_dir='data/glove/'),
+            glove_dir='{{$MMSGG_RDE_DATA:data}}/glove/'),
         loss_tree_weight=1.0))
