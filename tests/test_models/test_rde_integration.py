@@ -233,10 +233,15 @@ def build_demo_model(head: str, rde: bool, mode: str) -> nn.Module:
     model_cfg = load_config(demo.rde if rde else demo.plain).model
     model_cfg.mode = mode
     # A random detector scores few classes above the configs' threshold:
-    # keep SGDet detections (10, i.e. 90 pairs an image) so that every
-    # head predicts relations.
-    model_cfg.test_cfg.rcnn.update(score_thr=0., max_per_img=10)
+    # keep every SGDet detection so that every head trains on foreground
+    # pairs and predicts relations; score only 90 pairs an image (speed).
+    model_cfg.test_cfg.rcnn.score_thr = 0.
+    model_cfg.test_cfg.relation = dict(
+        model_cfg.test_cfg.get('relation') or {}, max_pairs=90)
     shrink(model_cfg.relation_head)
+    # The same random model whatever ran before (SGDet's detections, hence
+    # its foreground pairs, depend on it).
+    torch.manual_seed(0)
     model = MODELS.build(model_cfg)
     model.init_weights()
     # Stands in for a trained detector loaded from a checkpoint (SGCls).
