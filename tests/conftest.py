@@ -11,7 +11,11 @@ deselected by setup.cfg's ``addopts``; ``pytest -m slow`` selects them.
 ``mmsgg_rde`` is imported first: test modules import mmdet before it (isort
 order), and with mmcv-lite mmdet's models need the ops it registers.
 """
+import os
 import os.path as osp
+import shutil
+import subprocess
+from typing import Callable
 
 import pytest
 import torch
@@ -92,6 +96,29 @@ def tiny_test_infos(tiny_sgg_config) -> list:
             if key not in ('type', 'indices')
         })
     return [dataset.get_data_info(i) for i in range(TINY_NUM_TEST_IMAGES)]
+
+
+def _copy_checkout(dst: str) -> str:
+    """Copy the files of the checkout that git tracks or would track (what
+    a fresh clone has, uncommitted changes included) to ``dst``."""
+    files = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard'],
+                           cwd=REPO_ROOT,
+                           check=True,
+                           capture_output=True,
+                           text=True).stdout.splitlines()
+    for name in files:
+        src = osp.join(REPO_ROOT, name)
+        if osp.isfile(src) and not osp.islink(src):
+            os.makedirs(osp.dirname(osp.join(dst, name)), exist_ok=True)
+            shutil.copy2(src, osp.join(dst, name))
+    return dst
+
+
+@pytest.fixture(scope='session')
+def copy_checkout() -> Callable[[str], str]:
+    """``copy_checkout(dst)``: copy the checkout's files to ``dst``; returns
+    ``dst``."""
+    return _copy_checkout
 
 
 def pytest_collection_modifyitems(config, items):

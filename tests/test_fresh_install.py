@@ -29,20 +29,6 @@ PIP_TIMEOUT_S = 1800
 RUN_TIMEOUT_S = 600
 
 
-def _copy_checkout(dst: str) -> None:
-    """Copy the files of the checkout that git tracks or would track."""
-    files = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard'],
-                           cwd=REPO_ROOT,
-                           check=True,
-                           capture_output=True,
-                           text=True).stdout.splitlines()
-    for name in files:
-        src = osp.join(REPO_ROOT, name)
-        if osp.isfile(src) and not osp.islink(src):
-            os.makedirs(osp.dirname(osp.join(dst, name)), exist_ok=True)
-            shutil.copy(src, osp.join(dst, name))
-
-
 def _run(cmd: List[str], cwd: str, env: Dict[str, str], timeout: int) -> str:
     """Run ``cmd``; fail the test with its output unless it succeeds."""
     proc = subprocess.run(
@@ -73,11 +59,12 @@ def test_import_without_mmcv_says_what_to_install():
 
 
 @pytest.mark.slow
-def test_pip_install_mmcv_lite_and_mim_extras_into_a_new_venv(tmp_path):
+def test_pip_install_mmcv_lite_and_mim_extras_into_a_new_venv(
+        tmp_path, copy_checkout):
     src, venv = str(tmp_path / 'src'), str(tmp_path / 'venv')
     elsewhere = tmp_path / 'elsewhere'
     elsewhere.mkdir()
-    _copy_checkout(src)
+    copy_checkout(src)
     env = {
         key: value
         for key, value in os.environ.items()

@@ -5,7 +5,6 @@ minutes on 2 cores; ``pytest -m slow tests/test_tools/test_shell_scripts.py``).
 """
 import os
 import os.path as osp
-import shutil
 import socket
 import subprocess
 import sys
@@ -40,22 +39,14 @@ def test_dist_train_finds_the_checkout_venv():
     assert 'usage: train.py' in proc.stdout
 
 
-def _fresh_clone(dst: str) -> str:
+@pytest.fixture
+def fresh_clone(tmp_path, copy_checkout) -> str:
     """A copy of the checkout's files as a fresh clone has them, with a
     ``.venv`` that is this interpreter's environment (as after
     ``make install``); returns its root."""
-    files = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard'],
-                           cwd=REPO_ROOT,
-                           check=True,
-                           capture_output=True,
-                           text=True).stdout.splitlines()
-    for name in files:
-        src = osp.join(REPO_ROOT, name)
-        if osp.isfile(src) and not osp.islink(src):
-            os.makedirs(osp.dirname(osp.join(dst, name)), exist_ok=True)
-            shutil.copy2(src, osp.join(dst, name))
-    os.symlink(sys.prefix, osp.join(dst, '.venv'))
-    return dst
+    root = copy_checkout(str(tmp_path / 'clone'))
+    os.symlink(sys.prefix, osp.join(root, '.venv'))
+    return root
 
 
 def _bare_shell_env(tmp_path) -> dict:
@@ -79,8 +70,9 @@ def _environment_files() -> dict:
     return files
 
 
-def test_gpu_check_without_wheels_says_how_to_prepare_them(tmp_path):
-    root = _fresh_clone(str(tmp_path / 'clone'))
+def test_gpu_check_without_wheels_says_how_to_prepare_them(
+        tmp_path, fresh_clone):
+    root = fresh_clone
     empty = tmp_path / 'wheels'
     empty.mkdir()
     for args, expected in (([], 'bash tools/gpu_check.sh --prepare-wheels '
@@ -101,8 +93,9 @@ def test_gpu_check_without_wheels_says_how_to_prepare_them(tmp_path):
 
 
 @pytest.mark.slow
-def test_gpu_check_dry_run_on_a_fresh_clone_modifies_no_environment(tmp_path):
-    root = _fresh_clone(str(tmp_path / 'clone'))
+def test_gpu_check_dry_run_on_a_fresh_clone_modifies_no_environment(
+        tmp_path, fresh_clone):
+    root = fresh_clone
     target = tmp_path / 'site'
     before = _environment_files()
     proc = subprocess.run([
