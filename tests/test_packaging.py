@@ -12,7 +12,6 @@ import glob
 import json
 import os
 import os.path as osp
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -34,24 +33,15 @@ requires_mim = pytest.mark.skipif(
 
 
 @pytest.fixture(scope='module')
-def wheel(tmp_path_factory) -> str:
+def wheel(tmp_path_factory, copy_checkout) -> str:
     """A wheel built from a copy of the checkout's files."""
     tmp_path = tmp_path_factory.mktemp('wheel')
-    src = tmp_path / 'src'
-    files = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard'],
-                           cwd=ROOT,
-                           check=True,
-                           capture_output=True,
-                           text=True).stdout.split()
-    for name in files:
-        if osp.isfile(osp.join(ROOT, name)):
-            (src / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(osp.join(ROOT, name), src / name)
+    src = copy_checkout(str(tmp_path / 'src'))
     subprocess.run([
         sys.executable, '-m', 'pip', 'wheel', '--no-deps',
         '--no-build-isolation', '-q', '-w',
         str(tmp_path / 'dist'),
-        str(src)
+        src
     ],
                    check=True)
     path, = (tmp_path / 'dist').glob('mmsgg_rde-*.whl')
