@@ -9,8 +9,11 @@ from mmengine.dataset import BaseDataset, ClassBalancedDataset
 
 __all__ = [
     'image_predicates', 'count_predicates', 'unwrap_dataset',
-    'PredicateBalancedDataset'
+    'PredicateBalancedDataset', 'ROUNDINGS'
 ]
+
+#: How :class:`PredicateBalancedDataset` turns repeat factors into counts.
+ROUNDINGS = ('ceil', 'stochastic')
 
 
 def unwrap_dataset(dataset: object) -> object:
@@ -92,13 +95,25 @@ class PredicateBalancedDataset(ClassBalancedDataset):
     of images that have a relation of predicate ``p``, ``r_p = max(1,
     sqrt(oversample_thr / f_p))``, and an image is repeated
     ``ceil(max_p r_p)`` times over its predicates (once without relations).
-    Object classes play no part. Statistics (``get_statistics``, used for
-    the frequency bias) are those of the wrapped dataset, without repeats.
+    Object classes play no part.
+
+    ``rounding='stochastic'`` is LVIS's rounding instead (Gupta et al.,
+    2019, as detectron2's ``RepeatFactorTrainingSampler``): a factor ``r``
+    gives ``floor(r)`` repeats plus one more with probability
+    ``r - floor(r)``, so an image is seen ``r`` times in expectation where
+    ``ceil`` over-samples it by up to one. The draw is made once, from
+    ``seed``, when the dataset is built; detectron2 draws again every epoch.
+
+    Statistics (``get_statistics``, used for the frequency bias) are those
+    of the wrapped dataset, without repeats.
 
     Args:
         dataset (BaseDataset | dict): The scene graph dataset to wrap.
         oversample_thr (float): Image fraction below which a predicate's
             images are repeated. Defaults to 0.1.
+        rounding (str): 'ceil' (mmengine's ``ClassBalancedDataset``) or
+            'stochastic' (LVIS's). Defaults to 'ceil'.
+        seed (int): Seed of the stochastic rounding. Defaults to 0.
         lazy_init (bool): Defer the repeat factors to first use.
             Defaults to False.
     """
@@ -106,11 +121,35 @@ class PredicateBalancedDataset(ClassBalancedDataset):
     def __init__(self,
                  dataset: BaseDataset,
                  oversample_thr: float = 0.1,
+                 rounding: str = 'ceil',
+                 seed: int = 0,
                  lazy_init: bool = False) -> None:
         if not 0 < oversample_thr <= 1:
             raise ValueError('PredicateBalancedDataset oversample_thr must '
                              f'be in (0, 1], got {oversample_thr}')
+        if rounding not in ROUNDINGS:
+            raise ValueError('PredicateBalancedDataset rounding must be one '
+                             f'of {ROUNDINGS}, got {rounding!r}')
+        self.rounding = rounding
+        self.seed = seed
         super().__init__(dataset, oversample_thr, lazy_init)
+
+    def full_init(self) -> None:
+        """Compute the repeat factors and the repeated indices."""
+        if self._fully_initialized:
+            return
+        self.dataset.full_init()
+        factors = np.asarray(
+            self._get_repeat_factors(self.dataset, self.oversample_thr))
+        if self.rounding == 'ceil':
+            repeats = np.ceil(factors)
+        else:
+            whole = np.floor(factors)
+            draws = np.random.default_rng(self.seed).random(len(factors))
+            repeats = whole + (draws < factors - whole)
+        self.repeat_indices = np.repeat(
+            np.arange(len(factors)), repeats.astype(np.int64)).tolist()
+        self._fully_initialized = True
 
     def _get_repeat_factors(self, dataset: BaseDataset,
                             repeat_thr: float) -> List[float]:

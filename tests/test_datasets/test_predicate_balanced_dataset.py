@@ -54,6 +54,33 @@ def test_repeat_factors_follow_the_rarest_predicate():
         PredicateBalancedDataset(GraphList(), oversample_thr=0.0)
 
 
+def test_stochastic_rounding_is_unbiased():
+    """LVIS's rounding: floor(r) or floor(r) + 1 repeats, r on average."""
+    has, riding = math.sqrt(2.5), math.sqrt(5.0)
+    repeats = np.array([
+        np.bincount(
+            PredicateBalancedDataset(
+                GraphList(),
+                oversample_thr=0.5,
+                rounding='stochastic',
+                seed=seed).repeat_indices,
+            minlength=10) for seed in range(400)
+    ])
+    assert set(repeats[:, 1].tolist()) == {1, 2}
+    assert set(repeats[:, 2].tolist()) == {2, 3}
+    assert (repeats[:, [0] + list(range(3, 10))] == 1).all()
+    # Mean of 400 Bernoulli draws: standard error below 0.025.
+    assert repeats[:, 1].mean() == pytest.approx(has, abs=0.08)
+    assert repeats[:, 2].mean() == pytest.approx(riding, abs=0.08)
+    first = PredicateBalancedDataset(
+        GraphList(), oversample_thr=0.5, rounding='stochastic', seed=3)
+    again = PredicateBalancedDataset(
+        GraphList(), oversample_thr=0.5, rounding='stochastic', seed=3)
+    assert first.repeat_indices == again.repeat_indices
+    with pytest.raises(ValueError, match='rounding'):
+        PredicateBalancedDataset(GraphList(), rounding='round')
+
+
 def test_image_predicates_need_relations():
 
     class Plain(GraphList):
