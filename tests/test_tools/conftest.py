@@ -244,8 +244,11 @@ def run_script() -> Callable[[str, Sequence[str]], None]:
     return _run_script
 
 
-def _shrink_demo_config(cfg: Config, data_root: str, cache_dir: str) -> None:
-    """Point the demo at the tiny SynthVG and make every run seconds long."""
+def _run_on_tiny_synthvg(cfg: Config, data_root: str, cache_dir: str,
+                         num_test_images: int, max_iters: int) -> None:
+    """Point a config's train and test loaders at the tiny SynthVG (128 x 96
+    images, no workers), train ``max_iters`` iterations of 2 images without
+    validation and record the model's states (``StateRecorderHook``)."""
     cfg.custom_imports.imports.append('toy_components')
     cfg.custom_hooks = [
         *cfg.get('custom_hooks', []),
@@ -253,7 +256,7 @@ def _shrink_demo_config(cfg: Config, data_root: str, cache_dir: str) -> None:
     ]
     for name in ('train_dataloader', 'test_dataloader'):
         loader = cfg[name]
-        loader.update(num_workers=0, persistent_workers=False, batch_size=1)
+        loader.update(num_workers=0, persistent_workers=False)
         loader.dataset.update(
             data_root=data_root,
             statistics_cache_dir=cache_dir,
@@ -262,15 +265,22 @@ def _shrink_demo_config(cfg: Config, data_root: str, cache_dir: str) -> None:
             if transform['type'] == 'Resize':
                 transform['scale'] = DEMO_IMG_SCALE
     cfg.train_dataloader.batch_size = 2
-    cfg.test_dataloader.dataset.indices = DEMO_NUM_TEST_IMAGES
+    cfg.test_dataloader.dataset.indices = num_test_images
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=DEMO_TRAIN_ITERS)
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
+    # Each in-process run gets its own visualizer (named after the run).
+    cfg.visualizer.pop('name', None)
+
+
+def _shrink_demo_config(cfg: Config, data_root: str, cache_dir: str) -> None:
+    """Point the demo at the tiny SynthVG and make every run seconds long."""
+    _run_on_tiny_synthvg(cfg, data_root, cache_dir, DEMO_NUM_TEST_IMAGES,
+                         DEMO_TRAIN_ITERS)
+    cfg.test_dataloader.batch_size = 1
     cfg.default_hooks.checkpoint.update(interval=1, max_keep_ckpts=-1)
     cfg.default_hooks.logger.interval = 1
     cfg.randomness = dict(seed=0)
     assert cfg.find_unused_parameters, 'PredCls leaves detector heads unused'
-    # Each in-process run gets its own visualizer (named after the run).
-    cfg.visualizer.pop('name', None)
 
 
 @pytest.fixture(scope='session')
@@ -302,27 +312,9 @@ def _shrink_det_config(path: str, data_root: str, cache_dir: str,
                        out: str) -> str:
     """A config on the tiny SynthVG, two iterations, no validation."""
     cfg = Config.fromfile(path)
-    for name in ('train_dataloader', 'test_dataloader'):
-        loader = cfg[name]
-        loader.update(num_workers=0, persistent_workers=False)
-        loader.dataset.update(
-            data_root=data_root,
-            statistics_cache_dir=cache_dir,
-            num_val_images=10)
-        for transform in loader.dataset.pipeline:
-            if transform['type'] == 'Resize':
-                transform['scale'] = (128, 96)
-    cfg.train_dataloader.batch_size = 2
-    cfg.test_dataloader.dataset.indices = DET_NUM_TEST_IMAGES
-    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=DET_TRAIN_ITERS)
+    _run_on_tiny_synthvg(cfg, data_root, cache_dir, DET_NUM_TEST_IMAGES,
+                         DET_TRAIN_ITERS)
     cfg.default_hooks.checkpoint.interval = DET_TRAIN_ITERS
-    cfg.custom_imports.imports.append('toy_components')
-    cfg.custom_hooks = [
-        *cfg.get('custom_hooks', []),
-        dict(type='StateRecorderHook')
-    ]
-    cfg.visualizer.pop('name', None)
     cfg.dump(out)
     return out
 
